@@ -1,0 +1,136 @@
+"""The public API: check a parsed GT document and get diagnostics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from ._diagnostics import Diagnostic
+from ._rules import RULES
+
+#: The resource types, each a schema under schemas/v1/profiles/.
+PROFILES = ("image", "image-pixel", "sequence", "pointcloud", "video", "text")
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """What checking one document found."""
+
+    #: The profile the document was checked against; None when none fitted and the union of all
+    #: annotation types was used.
+    profile: str | None
+    #: True when the profile was inferred from the document rather than given.
+    inferred: bool
+    diagnostics: tuple[Diagnostic, ...]
+    strict: bool = False
+
+    @property
+    def errors(self) -> int:
+        return sum(d.severity == "error" for d in self.diagnostics)
+
+    @property
+    def warnings(self) -> int:
+        return sum(d.severity == "warning" for d in self.diagnostics)
+
+    @property
+    def valid(self) -> bool:
+        return self.errors == 0 and not (self.strict and self.warnings)
+
+
+class ValidationError(ValueError):
+    """Raised by `validate`; `diagnostics` holds every problem found."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]):
+        self.diagnostics = tuple(diagnostics)
+        first = self.diagnostics[0] if self.diagnostics else None
+        summary = f"{first.pointer or '/'}: {first.rule}: {first.message}" if first else "invalid"
+        more = len(self.diagnostics) - 1
+        super().__init__(summary + (f" (and {more} more)" if more > 0 else ""))
+
+
+def _matches(rule_id: str, selectors: Iterable[str]) -> bool:
+    """A selector is a rule id, or a prefix such as `geometry.` (or `geometry`)."""
+    for selector in selectors:
+        if rule_id == selector or rule_id.startswith(selector.rstrip(".") + "."):
+            return True
+    return False
+
+
+def check_selectors(selectors: Iterable[str]) -> list[str]:
+    """The selectors that name no rule and no rule prefix (for a usage error)."""
+    return [s for s in selectors if not any(_matches(rule_id, [s]) for rule_id in RULES)]
+
+
+def tune(diagnostics: Iterable[Diagnostic], warn: Iterable[str] = (), ignore: Iterable[str] = ()) -> Iterator[Diagnostic]:
+    """Apply --ignore and --warn to diagnostics (ignore wins over warn)."""
+    warn, ignore = tuple(warn), tuple(ignore)
+    for diagnostic in diagnostics:
+        if ignore and _matches(diagnostic.rule, ignore):
+            continue
+        if warn and diagnostic.severity == "error" and _matches(diagnostic.rule, warn):
+            diagnostic = Diagnostic(diagnostic.rule, "warning", diagnostic.pointer, diagnostic.message)
+        yield diagnostic
+
+
+def infer_profile(document: object) -> str | None:
+    """The resource type a document looks like (DECISIONS.md), or None when it fits none."""
+    from ._validator import infer_profile as _infer
+
+    return _infer(document)
+
+
+def check(
+    document: object,
+    profile: str | None = None,
+    *,
+    warn: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+    strict: bool = False,
+) -> Result:
+    """Check a parsed document; the profile is inferred when not given."""
+    from ._validator import document_diagnostics
+
+    if profile is not None and profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; expected one of {', '.join(PROFILES)}")
+    inferred = profile is None
+    if inferred:
+        profile = infer_profile(document)
+    diagnostics = tuple(tune(document_diagnostics(document, profile), warn, ignore))
+    return Result(profile, inferred, diagnostics, strict)
+
+
+def iter_errors(
+    document: object,
+    profile: str | None = None,
+    *,
+    warn: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+) -> Iterator[Diagnostic]:
+    """Yield every diagnostic (errors and warnings) for a parsed document."""
+    yield from check(document, profile, warn=warn, ignore=ignore).diagnostics
+
+
+def validate(
+    document: object,
+    profile: str | None = None,
+    *,
+    warn: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+    strict: bool = False,
+) -> None:
+    """Raise `ValidationError` when the document has an error (or a warning, with strict)."""
+    result = check(document, profile, warn=warn, ignore=ignore, strict=strict)
+    if not result.valid:
+        raise ValidationError(result.diagnostics)
+
+
+def is_valid(
+    document: object,
+    profile: str | None = None,
+    *,
+    warn: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+    strict: bool = False,
+) -> bool:
+    """True when the document has no error (and no warning, with strict)."""
+    return check(document, profile, warn=warn, ignore=ignore, strict=strict).valid

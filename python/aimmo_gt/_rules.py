@@ -1,0 +1,66 @@
+"""Every rule id the validator can report, with its default severity and one sentence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ._diagnostics import Severity
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    severity: Severity
+    summary: str
+
+
+def _table(*rules: tuple[str, Severity, str]) -> dict[str, Rule]:
+    return {rule_id: Rule(rule_id, severity, summary) for rule_id, severity, summary in rules}
+
+
+#: Input rules: the file could not be read as one JSON document.
+INPUT_RULES = _table(
+    ("file.unreadable", "error", "The file could not be opened or read."),
+    ("file.too-large", "error", "The file is larger than --max-bytes and was not read."),
+    ("json.empty", "error", "The file is empty or holds only white space."),
+    ("json.encoding", "error", "The file is not valid UTF-8."),
+    ("json.bom", "warning", "The file starts with a UTF-8 byte-order mark, which JSON forbids; it is still checked."),
+    ("json.parse", "error", "The file is not valid JSON (truncated, a stray character, a trailing comma...)."),
+    ("json.non-finite", "error", "NaN, Infinity and -Infinity are not JSON numbers."),
+    ("json.duplicate-key", "error", "An object has the same key twice; one of the values would be silently lost."),
+    ("json.depth", "error", "The document nests arrays and objects deeper than any GT file does."),
+    ("json.number-range", "error", "A number is too large to be represented as a 64-bit float."),
+    ("json.root-type", "error", "The document is not a JSON object."),
+)
+
+#: Structural rules: the JSON Schema keyword that failed, named after the keyword.
+SCHEMA_RULES = _table(
+    ("schema.type", "error", "A value has the wrong JSON type."),
+    ("schema.required", "error", "A required property is missing."),
+    ("schema.unknown-property", "error", "A property the format does not define (usually a typo)."),
+    ("schema.not-allowed", "error", "A property the format defines, but not for this resource type."),
+    ("schema.enum", "error", "A value is not one of the allowed values (e.g. an unknown annotation type)."),
+    ("schema.const", "error", "A value is not the one value allowed here."),
+    ("schema.minItems", "error", "An array has too few items (e.g. a polygon with fewer than 3 points)."),
+    ("schema.maxItems", "error", "An array has too many items (e.g. a bbox with more than 4 points)."),
+    ("schema.minLength", "error", "A string is shorter than allowed (usually empty)."),
+    ("schema.minProperties", "error", "An object has too few properties (e.g. a keypoint with no keypoints)."),
+    ("schema.maxProperties", "error", "An object has too many properties (e.g. metadata of a point cloud)."),
+    ("schema.minimum", "error", "A number is below its minimum."),
+    ("schema.maximum", "error", "A number is above its maximum."),
+    ("schema.exclusiveMinimum", "error", "A number is not above its lower bound (e.g. a zero width)."),
+    ("schema.exclusiveMaximum", "error", "A number is not below its upper bound."),
+    ("schema.pattern", "error", "A string does not have the required shape."),
+    ("schema.uniqueItems", "error", "An array holds the same item twice."),
+    ("schema.dependentRequired", "error", "A property is present without the property it needs."),
+    ("schema.not", "error", "A value has a shape the format excludes (e.g. a flat cuboid of 5 points)."),
+    ("format.objectid", "error", "A string is not a MongoDB ObjectId (24 lowercase hex digits)."),
+    ("format.annotation-id", "error", "An annotation id is not a uuid, optionally prefixed by an instance number and '-'."),
+)
+
+RULES: dict[str, Rule] = {**INPUT_RULES, **SCHEMA_RULES}
+
+
+def register(rule_id: str, severity: Severity, summary: str) -> None:
+    """Add a rule to the table (used by the keyword table of the vocabulary)."""
+    RULES[rule_id] = Rule(rule_id, severity, summary)
