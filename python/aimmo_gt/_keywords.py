@@ -1,0 +1,312 @@
+"""The semantic vocabulary: one keyword function and one table entry per rule JSON Schema cannot state.
+
+A keyword function has the signature of python-jsonschema's keywords, `(validator, value, instance,
+schema)`, starts with a type guard (structure is the schema's job: a keyword says nothing about a
+value of the wrong shape), and yields `ValidationError`s whose `path` leads to the smallest node at
+fault. Each keyword's meaning for other tools is in schemas/v1/meta/vocabulary.json.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import ValidationError
+
+from ._diagnostics import Severity
+
+#: (width, height) of the image of the document being checked, or None when it has none.
+IMAGE_SIZE: ContextVar[tuple[float, float] | None] = ContextVar("IMAGE_SIZE", default=None)
+
+Errors = Iterator[ValidationError]
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_point(value: object) -> bool:
+    return isinstance(value, list) and len(value) == 2 and all(map(_is_number, value))
+
+
+def _fmt(value: float) -> str:
+    return repr(value) if isinstance(value, float) and not value.is_integer() else str(int(value))
+
+
+def _xy(point) -> str:
+    return f"({_fmt(point[0])}, {_fmt(point[1])})"
+
+
+def ordered(validator, pairs, instance, schema) -> Errors:
+    if not isinstance(instance, dict):
+        return
+    for pair in pairs:
+        lower, upper = pair["lower"], pair["upper"]
+        low, high = instance.get(lower), instance.get(upper)
+        if not (_is_number(low) and _is_number(high)):
+            continue
+        strict = pair.get("strict", False)
+        if high < low or (strict and high == low):
+            relation = "greater than" if strict else "at least"
+            yield ValidationError(
+                f"{upper} is {_fmt(high)} but must be {relation} {lower} ({_fmt(low)})", path=[upper]
+            )
+
+
+_CORNERS = ("top-left", "top-right", "bottom-right", "bottom-left")
+
+
+def bboxCorners(validator, value, instance, schema) -> Errors:  # noqa: N802 (named after its keyword)
+    if not (value and isinstance(instance, list) and len(instance) == 4 and all(map(_is_point, instance))):
+        return
+    (left, top), (right, _), _, (_, bottom) = instance
+    expected = [(left, top), (right, top), (right, bottom), (left, bottom)]
+    wrong = [i for i in (1, 2, 3) if tuple(instance[i]) != expected[i]]
+    xs, ys = sorted({p[0] for p in instance}), sorted({p[1] for p in instance})
+    if wrong and len(xs) == 2 and len(ys) == 2 and {tuple(p) for p in instance} == {
+        (x, y) for x in xs for y in ys
+    }:
+        yield ValidationError(
+            "the bbox corners are those of a box but not in the order top-left, top-right, "
+            f"bottom-right, bottom-left: expected {', '.join(_xy(p) for p in [(xs[0], ys[0]), (xs[1], ys[0]), (xs[1], ys[1]), (xs[0], ys[1])])}"
+        )
+        return
+    for i in wrong:
+        source = {1: "corner 1 (top-left) sets its y", 3: "corner 1 (top-left) sets its x"}.get(
+            i, "corners 1, 2 and 4 make it"
+        )
+        yield ValidationError(
+            f"bbox corner {i + 1} ({_CORNERS[i]}) is {_xy(instance[i])} but must be "
+            f"{_xy(expected[i])}: {source}",
+            path=[i],
+        )
+    if wrong:
+        return
+    if right <= left:
+        yield ValidationError(
+            f"the bbox has width {_fmt(right - left)}: corner 2 (top-right) {_xy(instance[1])} must be "
+            f"to the right of corner 1 (top-left) {_xy(instance[0])}",
+            path=[1],
+        )
+    if bottom <= top:
+        yield ValidationError(
+            f"the bbox has height {_fmt(bottom - top)}: corner 4 (bottom-left) {_xy(instance[3])} must be "
+            f"below corner 1 (top-left) {_xy(instance[0])}",
+            path=[3],
+        )
+
+
+def withinImage(validator, kind, instance, schema) -> Errors:  # noqa: N802
+    size = IMAGE_SIZE.get()
+    if size is None:
+        return
+    width, height = size
+    if kind == "point":
+        if not _is_point(instance):
+            return
+        corners = {"point": instance}
+    else:
+        if not (isinstance(instance, list) and len(instance) == 4 and all(map(_is_number, instance))):
+            return
+        x, y, w, h = instance
+        corners = {"corner (x, y)": (x, y), "corner (x + w, y + h)": (x + w, y + h)}
+    for name, (x, y) in corners.items():
+        outside = []
+        if not 0 <= x <= width:
+            outside.append(f"x must be within [0, {_fmt(width)}]")
+        if not 0 <= y <= height:
+            outside.append(f"y must be within [0, {_fmt(height)}]")
+        if outside:
+            yield ValidationError(
+                f"{name} {_xy((x, y))} is outside the {_fmt(width)} x {_fmt(height)} image: "
+                + " and ".join(outside)
+            )
+
+
+_RUN = re.compile(r"([0-9]+)([TF])")
+
+
+def mask_runs(mask: str) -> list[int] | None:
+    """The run counts of a well-formed run-length string, else None."""
+    counts = []
+    position = 0
+    while position < len(mask):
+        match = _RUN.match(mask, position)
+        if not match or match.group(1)[0] == "0":
+            return None
+        counts.append(int(match.group(1)))
+        position = match.end()
+    return counts or None
+
+
+def runLength(validator, value, instance, schema) -> Errors:  # noqa: N802
+    if not (value and isinstance(instance, str)) or mask_runs(instance) is not None:
+        return
+    position, run = 0, 1
+    while position < len(instance):
+        match = _RUN.match(instance, position)
+        if not match:
+            found = instance[position : position + 12]
+            yield ValidationError(
+                f"the mask is not run-length encoded: run {run} at character {position + 1} should be a "
+                f"count followed by T or F, found {found!r}"
+            )
+            return
+        if match.group(1)[0] == "0":
+            problem = "a count of 0" if int(match.group(1)) == 0 else "a count with a leading zero"
+            yield ValidationError(
+                f"the mask's run {run} {match.group(0)!r} at character {position + 1} has {problem}; "
+                "counts are positive numbers"
+            )
+            return
+        position, run = match.end(), run + 1
+    yield ValidationError("the mask is empty; it needs at least one run such as '12T'")
+
+
+def _is_bound(value: object) -> bool:
+    return isinstance(value, list) and len(value) == 2 and all(map(_is_point, value))
+
+
+def boundOrder(validator, value, instance, schema) -> Errors:  # noqa: N802
+    if not (value and _is_bound(instance)):
+        return
+    (x1, y1), (x2, y2) = instance
+    problems = []
+    if x2 < x1:
+        problems.append(f"x {_fmt(x2)} is left of {_fmt(x1)}")
+    if y2 < y1:
+        problems.append(f"y {_fmt(y2)} is above {_fmt(y1)}")
+    if problems:
+        yield ValidationError(
+            f"the bound's bottom-right corner {_xy(instance[1])} is not below and right of its top-left "
+            f"corner {_xy(instance[0])}: " + " and ".join(problems),
+            path=[1],
+        )
+
+
+def maskArea(validator, names, instance, schema) -> Errors:  # noqa: N802
+    if not isinstance(instance, dict):
+        return
+    mask, bound = instance.get(names["mask"]), instance.get(names["bound"])
+    if not (isinstance(mask, str) and _is_bound(bound)):
+        return
+    counts = mask_runs(mask)
+    (x1, y1), (x2, y2) = bound
+    if counts is None or x2 < x1 or y2 < y1:
+        return  # runLength and boundOrder say what is wrong
+    total = sum(counts)
+    exclusive = (x2 - x1) * (y2 - y1)
+    inclusive = (x2 - x1 + 1) * (y2 - y1 + 1)
+    if total not in (exclusive, inclusive):
+        yield ValidationError(
+            f"the mask's runs add up to {total} pixels but its bound {_xy(bound[0])}-{_xy(bound[1])} "
+            f"covers {_fmt(exclusive)} (or {_fmt(inclusive)} counting its bottom-right edge)",
+            path=[names["mask"]],
+        )
+
+
+_INDICES = re.compile(r"[0-9]+(?:-[0-9]+)*")
+_INDEX_PREFIX = re.compile(r"(?:[0-9]+-)*[0-9]*")
+
+
+def indexList(validator, value, instance, schema) -> Errors:  # noqa: N802
+    if not (value and isinstance(instance, str)) or _INDICES.fullmatch(instance):
+        return
+    position = _INDEX_PREFIX.match(instance).end()
+    if position == len(instance):
+        problem = "it ends with '-'" if instance else "it is empty"
+    else:
+        problem = f"character {position + 1} is {instance[position]!r}"
+    yield ValidationError(
+        f"the lasso indices must be non-negative integers joined by '-', but {problem}"
+    )
+
+
+def keysOf(validator, mapping, instance, schema) -> Errors:  # noqa: N802
+    if not isinstance(instance, dict):
+        return
+    for array_name, object_name in mapping.items():
+        names, keys = instance.get(array_name), instance.get(object_name)
+        if not (isinstance(names, list) and isinstance(keys, dict)):
+            continue
+        for i, name in enumerate(names):
+            if isinstance(name, str) and name not in keys:
+                known = ", ".join(repr(k) for k in list(keys)[:8]) + (", ..." if len(keys) > 8 else "")
+                yield ValidationError(
+                    f"{name!r} in {array_name} is not a name in {object_name} ({known})", path=[array_name, i]
+                )
+
+
+def uniqueIds(validator, key, instance, schema) -> Errors:  # noqa: N802
+    if not isinstance(instance, list):
+        return
+    first: dict[str, int] = {}
+    for i, item in enumerate(instance):
+        if not isinstance(item, dict) or not isinstance(item.get(key), str):
+            continue
+        value = item[key]
+        if value in first:
+            yield ValidationError(
+                f"{key} {value!r} is already used by annotation {first[value]}", path=[i, key]
+            )
+        else:
+            first[value] = i
+
+
+def spanLength(validator, names, instance, schema) -> Errors:  # noqa: N802
+    if not isinstance(instance, dict):
+        return
+    start, end, text = (instance.get(names[k]) for k in ("start", "end", "text"))
+    if not (isinstance(start, int) and isinstance(end, int) and isinstance(text, str)):
+        return
+    if isinstance(start, bool) or isinstance(end, bool) or end - start == len(text):
+        return
+    yield ValidationError(
+        f"{names['end']} - {names['start']} is {end - start} but the text {text!r} has "
+        f"{len(text)} characters",
+        path=[names["end"]],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Keyword:
+    """One keyword of the vocabulary: its check, its rule, and (for fuzzing) how to satisfy it."""
+
+    name: str
+    check: Callable[..., Errors]
+    rule: str
+    severity: Severity
+    summary: str
+    #: Makes a generated instance satisfy the keyword: (value, instance, context) -> instance.
+    satisfy: Callable[..., Any] | None = None
+
+
+KEYWORDS: dict[str, Keyword] = {
+    keyword.name: keyword
+    for keyword in (
+        Keyword("ordered", ordered, "order.end-after-start", "error",
+                "An end (endFrame, endTime, entity end) comes before its start (or equals it, for an entity)."),
+        Keyword("bboxCorners", bboxCorners, "geometry.bbox", "error",
+                "A bbox's 4 points are not top-left, top-right, bottom-right, bottom-left of an "
+                "axis-aligned box with width and height > 0."),
+        Keyword("withinImage", withinImage, "geometry.within-image", "error",
+                "A point (or rect corner, keypoint, mask bound) lies outside [0, width] x [0, height]."),
+        Keyword("runLength", runLength, "mask.rle", "error",
+                "A segmentation mask is not a run-length string of <count><T|F> runs with counts > 0."),
+        Keyword("boundOrder", boundOrder, "mask.bound-order", "error",
+                "A mask bound's second corner is not below and right of its first."),
+        Keyword("maskArea", maskArea, "mask.area", "error",
+                "A mask's runs do not add up to the area of its bound (exclusive or inclusive)."),
+        Keyword("indexList", indexList, "lasso.indices", "error",
+                "Lasso indices are not non-negative integers joined by '-'."),
+        Keyword("keysOf", keysOf, "keypoint.invisible-key", "error",
+                "An invisible key is not the name of one of the keypoints."),
+        Keyword("uniqueIds", uniqueIds, "annotation.unique-id", "error",
+                "Two annotations of one document have the same id."),
+        Keyword("spanLength", spanLength, "entity.span-length", "warning",
+                "An entity's end - start differs from the length of its text."),
+    )
+}

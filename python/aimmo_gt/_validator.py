@@ -1,0 +1,184 @@
+"""Validator classes of our dialect, and the conversion of their errors into diagnostics."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+from functools import cache
+
+from jsonschema import Draft202012Validator, ValidationError, validators
+from jsonschema import _keywords as standard
+
+from ._diagnostics import Diagnostic, pointer_from_path
+from ._formats import DESCRIPTIONS, FORMATS
+from ._keywords import IMAGE_SIZE, KEYWORDS, _is_number
+from ._rules import RULES, register
+from ._schemas import DIALECT_URI, registry, schema_uri
+
+for _keyword in KEYWORDS.values():
+    register(_keyword.rule, _keyword.severity, _keyword.summary)
+
+
+def additionalProperties(validator, additional, instance, schema) -> Iterator[ValidationError]:  # noqa: N802
+    """As the standard keyword, but one error per unknown property, pointing at the property."""
+    if additional is not False:
+        yield from standard.additionalProperties(validator, additional, instance, schema)
+        return
+    if not isinstance(instance, dict):
+        return
+    known = schema.get("properties", {})
+    patterns = schema.get("patternProperties", {})
+    for key in instance:
+        if key in known or any(re.search(pattern, key) for pattern in patterns):
+            continue
+        close = difflib.get_close_matches(key, list(known), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f" (expected: {', '.join(known)})"
+        yield ValidationError(f"unknown property {key!r}{hint}", path=[key])
+
+
+def properties(validator, properties, instance, schema) -> Iterator[ValidationError]:
+    """As the standard keyword, but a property whose subschema is `false` is reported at the property
+    (jsonschema's descend() yields a false schema's error before it adds the path)."""
+    if not isinstance(instance, dict):
+        return
+    for name, subschema in properties.items():
+        if name not in instance:
+            continue
+        if subschema is False:
+            yield ValidationError(f"{name!r} is not allowed here", validator=NOT_ALLOWED, path=[name])
+        else:
+            yield from validator.descend(instance[name], subschema, path=name, schema_path=name)
+
+
+#: The `validator` of an error raised by a `false` subschema.
+NOT_ALLOWED = "false"
+
+
+def _create(vocabulary: bool):
+    table = dict(Draft202012Validator.VALIDATORS)
+    table["additionalProperties"] = additionalProperties
+    table["properties"] = properties
+    if vocabulary:
+        table.update((name, keyword.check) for name, keyword in KEYWORDS.items())
+    # No `version=`: the class is not registered for our dialect's URI, so jsonschema's evolve()
+    # keeps this class when a $ref enters another of our files (every one has our dialect as $schema).
+    return validators.create(
+        meta_schema=registry().contents(DIALECT_URI),
+        validators=table,
+        type_checker=Draft202012Validator.TYPE_CHECKER,
+        format_checker=FORMATS,
+    )
+
+
+@cache
+def validator_class(vocabulary: bool = True):
+    """Our validator class; without the vocabulary it checks structure only (no keywords, no formats)."""
+    return _create(vocabulary)
+
+
+@cache
+def validator_for(uri: str, vocabulary: bool = True):
+    """A validator for one of our schemas. The root is a $ref to the schema's $id, so that relative
+    $refs resolve against it (our dialect is opaque to `referencing`)."""
+    cls = validator_class(vocabulary)
+    return cls({"$ref": uri}, registry=registry(), format_checker=FORMATS if vocabulary else None)
+
+
+def profile_uri(profile: str | None) -> str:
+    return schema_uri("document.json" if profile is None else f"profiles/{profile}.json")
+
+
+def infer_profile(document: object) -> str | None:
+    """The resource type a document looks like, as DECISIONS.md says; None when it fits none."""
+    if not isinstance(document, dict) or not isinstance(document.get("metadata"), dict):
+        return None
+    metadata = document["metadata"]
+    has_scene = "scene_id" in document
+    if "fps" in metadata:
+        return None if {"width", "height"} & metadata.keys() else "video"
+    if "width" in metadata or "height" in metadata:
+        if has_scene:
+            return "sequence"
+        annotations = document.get("annotations")
+        if isinstance(annotations, list) and any(
+            isinstance(a, dict) and a.get("type") == "segmentation_mask" for a in annotations
+        ):
+            return "image-pixel"
+        return "image"
+    if not metadata:
+        return "pointcloud" if has_scene else "text"
+    return None
+
+
+def image_size(document: object) -> tuple[float, float] | None:
+    metadata = document.get("metadata") if isinstance(document, dict) else None
+    if isinstance(metadata, dict):
+        width, height = metadata.get("width"), metadata.get("height")
+        if _is_number(width) and _is_number(height):
+            return width, height
+    return None
+
+
+def _rule(error: ValidationError) -> str:
+    keyword = error.validator
+    if keyword in KEYWORDS:
+        return KEYWORDS[keyword].rule
+    if keyword == "format":
+        return f"format.{error.validator_value}"
+    if keyword in (None, NOT_ALLOWED):  # a `false` subschema
+        return "schema.not-allowed"
+    if keyword in ("additionalProperties", "unevaluatedProperties"):
+        return "schema.unknown-property"
+    return f"schema.{keyword}"
+
+
+_ANNOTATION_TYPE = re.compile(r"/annotations/\d+/type")
+
+
+def _message(error: ValidationError, rule: str, pointer: str, profile: str | None) -> str:
+    keyword = error.validator
+    where = f"a {profile} document" if profile else "this document"
+    if keyword in (None, NOT_ALLOWED):
+        name = error.absolute_path[-1] if error.absolute_path else "this value"
+        return f"{name!r} is not allowed in {where}"
+    if keyword == "not" and isinstance(error.schema, dict) and "description" in error.schema:
+        shape = f"{len(error.instance)} items" if isinstance(error.instance, list) else repr(error.instance)
+        return f"{shape} are not allowed here: {error.schema['description']}"
+    if keyword == "format":
+        return f"{error.instance!r} is not {DESCRIPTIONS.get(error.validator_value, error.validator_value)}"
+    if keyword == "enum" and _ANNOTATION_TYPE.fullmatch(pointer):
+        allowed = ", ".join(error.validator_value)
+        if profile:
+            return f"annotation type {error.instance!r} is not allowed in {where} (allowed: {allowed})"
+        return f"{error.instance!r} is not an annotation type (expected one of: {allowed})"
+    return error.message
+
+
+def diagnostics_from_errors(errors, profile: str | None) -> Iterator[Diagnostic]:
+    for error in errors:
+        rule = _rule(error)
+        pointer = pointer_from_path(error.absolute_path)
+        severity = RULES[rule].severity if rule in RULES else "error"
+        yield Diagnostic(rule, severity, pointer, _message(error, rule, pointer, profile))
+
+
+def schema_diagnostics(
+    instance: object, uri: str, *, image: tuple[float, float] | None = None, vocabulary: bool = True
+) -> list[Diagnostic]:
+    """Diagnostics for any instance against one of our schemas (used for fragments in tests)."""
+    token = IMAGE_SIZE.set(image)
+    try:
+        return list(diagnostics_from_errors(validator_for(uri, vocabulary).iter_errors(instance), None))
+    finally:
+        IMAGE_SIZE.reset(token)
+
+
+def document_diagnostics(document: object, profile: str | None) -> list[Diagnostic]:
+    """Every diagnostic for a parsed document against a profile (None: the union of all types)."""
+    token = IMAGE_SIZE.set(image_size(document))
+    try:
+        errors = validator_for(profile_uri(profile)).iter_errors(document)
+        return list(diagnostics_from_errors(errors, profile))
+    finally:
+        IMAGE_SIZE.reset(token)
