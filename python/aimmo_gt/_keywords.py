@@ -143,7 +143,8 @@ def mask_runs(mask: str) -> list[int] | None:
 
 
 def runLength(validator, value, instance, schema) -> Errors:  # noqa: N802
-    if not (value and isinstance(instance, str)) or mask_runs(instance) is not None:
+    # An empty string is the schema's minLength to report.
+    if not (value and isinstance(instance, str) and instance) or mask_runs(instance) is not None:
         return
     position, run = 0, 1
     while position < len(instance):
@@ -163,7 +164,6 @@ def runLength(validator, value, instance, schema) -> Errors:  # noqa: N802
             )
             return
         position, run = match.end(), run + 1
-    yield ValidationError("the mask is empty; it needs at least one run such as '12T'")
 
 
 def _is_bound(value: object) -> bool:
@@ -213,11 +213,11 @@ _INDEX_PREFIX = re.compile(r"(?:[0-9]+-)*[0-9]*")
 
 
 def indexList(validator, value, instance, schema) -> Errors:  # noqa: N802
-    if not (value and isinstance(instance, str)) or _INDICES.fullmatch(instance):
+    if not (value and isinstance(instance, str) and instance) or _INDICES.fullmatch(instance):
         return
     position = _INDEX_PREFIX.match(instance).end()
     if position == len(instance):
-        problem = "it ends with '-'" if instance else "it is empty"
+        problem = "it ends with '-'"
     else:
         problem = f"character {position + 1} is {instance[position]!r}"
     yield ValidationError(
@@ -264,6 +264,8 @@ def spanLength(validator, names, instance, schema) -> Errors:  # noqa: N802
         return
     if isinstance(start, bool) or isinstance(end, bool) or end - start == len(text):
         return
+    if end <= start or not text:
+        return  # ordered and minLength report these; one problem, one diagnostic
     yield ValidationError(
         f"{names['end']} - {names['start']} is {end - start} but the text {text!r} has "
         f"{len(text)} characters",

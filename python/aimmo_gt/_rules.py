@@ -52,7 +52,6 @@ SCHEMA_RULES = _table(
     ("schema.exclusiveMaximum", "error", "A number is not below its upper bound."),
     ("schema.pattern", "error", "A string does not have the required shape."),
     ("schema.uniqueItems", "error", "An array holds the same item twice."),
-    ("schema.dependentRequired", "error", "A property is present without the property it needs."),
     ("schema.not", "error", "A value has a shape the format excludes (e.g. a flat cuboid of 5 points)."),
     ("format.objectid", "error", "A string is not a MongoDB ObjectId (24 lowercase hex digits)."),
     ("format.annotation-id", "error", "An annotation id is not a uuid, optionally prefixed by an instance number and '-'."),
