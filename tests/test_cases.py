@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import CASES, load_json, rule_pointers
 
 from aimmo_gt._schemas import schema_uri
 from aimmo_gt._validator import schema_diagnostics
+from conftest import CASES, load_json, rule_pointers
 
 
 def _cases():

@@ -5,12 +5,12 @@ from __future__ import annotations
 import copy
 
 import pytest
-from conftest import CASES, load_json
 from jsonschema import Draft202012Validator
 
 from aimmo_gt._keywords import KEYWORDS
 from aimmo_gt._schemas import BASE_URI, DIALECT_URI, VERSION, registry, schema_dir, schema_files, schema_uri
 from aimmo_gt._validator import schema_diagnostics, validator_class, validator_for
+from conftest import CASES, load_json
 
 STANDARD = "https://json-schema.org/draft/2020-12/schema"
 FILES = schema_files()
@@ -24,10 +24,25 @@ def _ids(files):
 
 def test_tree_has_every_annotation_type_and_profile():
     names = {uri.removeprefix(f"{BASE_URI}{VERSION}/") for uri in FILES}
-    types = ("bbox obbox_v2 keypoint poly_seg polygon polyline cuboid_2d cuboid_plain segmentation_mask "
-             "cuboid lasso frameRange entity").split()
+    types = [
+        "bbox",
+        "obbox_v2",
+        "keypoint",
+        "poly_seg",
+        "polygon",
+        "polyline",
+        "cuboid_2d",
+        "cuboid_plain",
+        "segmentation_mask",
+        "cuboid",
+        "lasso",
+        "frameRange",
+        "entity",
+    ]
     assert {f"annotations/{t}.json" for t in types} <= names
-    assert {f"profiles/{p}.json" for p in ("image", "image-pixel", "sequence", "pointcloud", "video", "text")} <= names
+    assert {
+        f"profiles/{p}.json" for p in ("image", "image-pixel", "sequence", "pointcloud", "video", "text")
+    } <= names
     assert {"document.json", "meta/dialect.json", "meta/vocabulary.json"} <= names
 
 
@@ -120,8 +135,10 @@ def test_custom_keyword_fires_inside_a_referenced_file():
     document = load_json(SCHEMA_FILES[schema_uri("profiles/image.json")])["examples"][0]
     document["annotations"] = document["annotations"][:1]
     document["annotations"][0]["points"][2] = [1170, 531]
-    found = sorted((d.rule, d.pointer) for d in schema_diagnostics(document, schema_uri("document.json"),
-                                                                   image=(1169, 1080)))
+    found = sorted(
+        (d.rule, d.pointer)
+        for d in schema_diagnostics(document, schema_uri("document.json"), image=(1169, 1080))
+    )
     assert found == [
         ("geometry.bbox", "/annotations/0/points/2"),
         ("geometry.within-image", "/annotations/0/points/2"),
