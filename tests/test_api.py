@@ -143,3 +143,13 @@ def test_schemas_ship_with_the_package_and_resolve_offline(monkeypatch):
     registry = aimmo_gt.registry()
     assert registry.contents(aimmo_gt.schema_uri("annotations/bbox.json"))["title"] == "Bounding box"
     assert aimmo_gt.is_valid(load_json(FIXTURES / "valid" / "realistic-image.json"))
+
+
+def test_rule_table_is_complete_on_a_fresh_import():
+    import subprocess
+    import sys
+
+    code = "import aimmo_gt; print(sorted(aimmo_gt.RULES))"
+    fresh = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert fresh.stdout.strip() == str(sorted(aimmo_gt.RULES))
+    assert "geometry.bbox" in aimmo_gt.RULES

@@ -13,11 +13,8 @@ from jsonschema import _keywords as standard
 from ._diagnostics import Diagnostic, pointer_from_path
 from ._formats import DESCRIPTIONS, FORMATS
 from ._keywords import IMAGE_SIZE, KEYWORDS, _is_number
-from ._rules import RULES, register
+from ._rules import RULES
 from ._schemas import DIALECT_URI, registry, schema_uri
-
-for _keyword in KEYWORDS.values():
-    register(_keyword.rule, _keyword.severity, _keyword.summary)
 
 
 def additionalProperties(validator, additional, instance, schema) -> Iterator[ValidationError]:
