@@ -202,10 +202,62 @@ def _set(doc, path, value):
     target[path[-1]] = value
 
 
+def _semantic(rng: random.Random, doc: dict) -> None:
+    """An edit aimed at one rule of the vocabulary, near its boundary (it may keep the document valid)."""
+    found = doc.get("annotations")
+    annotations = [a for a in found if isinstance(a, dict)] if isinstance(found, list) else []
+    if not annotations:
+        return
+    annotation = rng.choice(annotations)
+    metadata = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+    width, height = metadata.get("width", 100), metadata.get("height", 100)
+    nudge = rng.choice((-1, 1, 0.5, -0.5, 1e-9, 0))
+    points = annotation.get("points") or annotation.get("bound")
+    if rng.random() < 0.15:
+        other = rng.choice(annotations)
+        annotation["id"] = other.get("id")  # a repeated id (or the same annotation: no change)
+    elif isinstance(points, list) and points and all(isinstance(p, list) and len(p) == 2 for p in points):
+        i = rng.randrange(len(points))
+        axis = rng.randrange(2)
+        choice = rng.random()
+        if choice < 0.4 and isinstance(width, int | float) and isinstance(height, int | float):
+            points[i][axis] = (width, height)[axis] + nudge  # on or just past the image edge
+        elif choice < 0.6:
+            points[i][axis] = 0 + nudge
+        elif choice < 0.8 and len(points) > 1:
+            j = rng.randrange(len(points))
+            points[i], points[j] = points[j], points[i]
+        elif isinstance(points[i][axis], int | float):
+            points[i][axis] += nudge
+    elif "rect" in annotation and isinstance(annotation["rect"], list) and len(annotation["rect"]) == 4:
+        i = rng.randrange(4)
+        if isinstance(annotation["rect"][i], int | float):
+            annotation["rect"][i] += rng.choice((-1, 1, width, -width))
+    elif "keypoints" in annotation:
+        keys = annotation.setdefault("invisible_keys", [])
+        if isinstance(keys, list):
+            keys.append(rng.choice(("k0", "k1", "k99", "")))
+    elif "mask" in annotation and isinstance(annotation["mask"], str):
+        mask = annotation["mask"]
+        annotation["mask"] = rng.choice((mask + "1T", mask[:-2], "0" + mask, mask + "T"))
+    elif "text" in annotation and isinstance(annotation.get("end"), int):
+        annotation[rng.choice(("end", "start"))] += rng.choice((-1, 1, 0))
+    elif "endFrame" in annotation:
+        key = rng.choice(("endFrame", "endTime", "startFrame", "startTime"))
+        if isinstance(annotation.get(key), int | float):
+            annotation[key] = annotation[key] + rng.choice((-3000, -1, 1, 0))
+    elif "indices" in annotation and isinstance(annotation["indices"], str):
+        indices = annotation["indices"]
+        annotation["indices"] = rng.choice((indices + "-", "-" + indices, "1-2", "1 2"))
+
+
 def mutate(rng: random.Random, doc: dict) -> dict:
     """A copy of the document with one to three random edits (some of which change nothing)."""
     doc = copy.deepcopy(doc)
     for _ in range(rng.randrange(1, 4)):
+        if rng.random() < 0.5:
+            _semantic(rng, doc)
+            continue
         nodes = list(_nodes(doc))
         path, value = rng.choice(nodes)
         action = rng.random()

@@ -1,4 +1,4 @@
-"""The fast engine: a yes/no check on jsonschema-rs that passes a document only when the reference has nothing to say.
+"""The fast engine: a yes/no check that passes a document only when the reference has nothing to say.
 
 The reference engine (python-jsonschema, `_validator.document_diagnostics`) gives every diagnostic with
 its message; it is the slow step. Most files of an export are clean, so `is_clean` first asks a
@@ -32,7 +32,8 @@ from ._schemas import schema_files
 #: expressions; `$` in the Rust regex matches only at the very end, as fullmatch does).
 FORMAT_PATTERNS = {
     "objectid": "^[0-9a-f]{24}$",
-    "annotation-id": "^(?:[0-9]+-)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    "annotation-id": "^(?:[0-9]+-)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}"
+    "-[0-9a-fA-F]{12}$",
 }
 
 #: Keywords whose whole meaning is a grammar on a string (they say nothing about other types, and
@@ -92,7 +93,8 @@ def _transform(node, size: tuple[float, float] | None):
         del result["withinImage"]
         if size is not None:
             width, height = size
-            _add(result, {"prefixItems": [{"minimum": 0, "maximum": width}, {"minimum": 0, "maximum": height}]})
+            bounds = [{"minimum": 0, "maximum": width}, {"minimum": 0, "maximum": height}]
+            _add(result, {"prefixItems": bounds})
     return result
 
 
