@@ -164,10 +164,7 @@ class JunitReporter(Reporter):
             message = f"{counts}: {', '.join(rules)}"
             kind = rules[0] if rules else "invalid"
             body = "\n".join(self._line(d) for d in report.diagnostics)
-            out(
-                f'<failure message="{_xml(message, True)}" type="{_xml(kind, True)}">'
-                f"{_xml(body)}</failure>"
-            )
+            out(f'<failure message="{_xml(message, True)}" type="{_xml(kind, True)}">{_xml(body)}</failure>')
         elif report.diagnostics:
             body = "\n".join(self._line(d) for d in report.diagnostics)
             out(f"<system-out>{_xml(body)}</system-out>")
