@@ -237,7 +237,8 @@ _TOKEN = re.compile(
 class Event:
     """A value (or an object member's key) starting at `offset`."""
 
-    #: "key" for an object member's key, else the kind of value: string, number, literal, punct ({ or [).
+    #: "key" for an object member's key, "close" for the end of an array or object (its pointer),
+    #: else the kind of value: string, number, literal, punct ({ or [).
     kind: str
     pointer: str
     offset: int
@@ -269,8 +270,9 @@ def scan(text: str) -> Iterator[Event]:
         if token in ("}", "]"):
             if not stack:
                 return
-            stack.pop()
+            closed = stack.pop()
             expect_key = False
+            yield Event("close", closed[1], match.start(), token, len(stack) + 1)
             continue
         if token == ",":
             expect_key = bool(frame and frame[0])
@@ -317,13 +319,16 @@ def _first(text: str, predicate) -> Event | None:
 
 
 def _pointer_at(text: str, offset: int) -> str:
-    """The pointer of the last key or value that starts before `offset` (best effort)."""
-    pointer = ""
+    """The pointer of the innermost array or object still open at `offset` (best effort)."""
+    open_containers = [""]
     for event in scan(text):
         if event.offset >= offset:
             break
-        pointer = event.pointer
-    return pointer
+        if event.kind == "close":
+            open_containers.pop()
+        elif event.token in ("{", "[") and event.kind == "punct":
+            open_containers.append(event.pointer)
+    return open_containers[-1] if open_containers else ""
 
 
 def _position(text: str, offset: int) -> Position:
