@@ -1,0 +1,381 @@
+"""Bytes to a JSON document, each way a file can be broken turned into a diagnostic with its own rule."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+
+from ._diagnostics import Diagnostic, pointer_from_path
+
+#: Deepest nesting accepted. A GT document nests five levels (document, annotations, annotation,
+#: points, point); anything far deeper is not a GT file and would make recursive code (ours, the
+#: validator's, repr of a value in a message) fail.
+MAX_DEPTH = 64
+
+_BOM = b"\xef\xbb\xbf"
+_WHITESPACE = b" \t\r\n"
+
+#: A cheap trigger for the careful number scan: a run of 309+ digits, or a number with an exponent of
+#: 100 or more. The look-arounds keep hex ids ("...3e123-...") from triggering it; text inside other
+#: strings may still trigger it, and the careful scan then finds nothing and says nothing.
+_MAYBE_HUGE = re.compile(r"\d{309}|(?<![\w.-])-?\d+(?:\.\d+)?[eE]\+?0*[1-9]\d{2,}(?![\w.-])")
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """A place in the text: 1-based line and column (the column counts characters)."""
+
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"line {self.line}, column {self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """What reading one JSON text found: the document (None when unusable) and the problems."""
+
+    document: object
+    diagnostics: tuple[Diagnostic, ...]
+    #: Where each diagnostic is in the text when the parser knows, parallel to `diagnostics`.
+    positions: tuple[Position | None, ...]
+
+
+class _NonFinite(ValueError):
+    pass
+
+
+class _Duplicate(ValueError):
+    pass
+
+
+def _pairs_hook(pairs: list) -> dict:
+    # Duplicate keys are detected here and located afterwards: the hook does not know where it is.
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _Duplicate
+    return result
+
+
+def _reject_constant(name: str):
+    raise _NonFinite(name)
+
+
+_decoder = json.JSONDecoder(object_pairs_hook=_pairs_hook, parse_constant=_reject_constant)
+
+
+def load(data: bytes) -> tuple[object | None, list[Diagnostic]]:
+    """Parse one GT document from bytes: the document (None when unusable) and the diagnostics.
+
+    This is the one seam between bytes and documents, so a faster parser can replace it.
+    """
+    loaded = load_positioned(data)
+    return loaded.document, list(loaded.diagnostics)
+
+
+def load_positioned(data: bytes) -> Loaded:
+    """`load`, keeping the line and column of each diagnostic when known."""
+    diagnostics: list[Diagnostic] = []
+    positions: list[Position | None] = []
+
+    def problem(
+        rule: str, message: str, pointer: str = "", position: Position | None = None, severity: str = "error"
+    ) -> None:
+        if position is not None:
+            message = f"{message} (at {position})"
+        diagnostics.append(Diagnostic(rule, severity, pointer, message))
+        positions.append(position)
+
+    def done(document: object = None) -> Loaded:
+        return Loaded(document, tuple(diagnostics), tuple(positions))
+
+    if data.startswith(_BOM):
+        problem(
+            "json.bom",
+            "the file starts with a UTF-8 byte-order mark; JSON text must not",
+            position=Position(1, 1),
+            severity="warning",
+        )
+        data = data[len(_BOM) :]
+    if not data.strip(_WHITESPACE):
+        problem("json.empty", "the file is empty" if not data else "the file holds only white space")
+        return done()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        start = error.start
+        line = data.count(b"\n", 0, start) + 1
+        column = start - (data.rfind(b"\n", 0, start) + 1) + 1
+        problem(
+            "json.encoding",
+            f"byte 0x{data[start]:02x} at offset {start} is not valid UTF-8 ({error.reason}); "
+            "the file must be saved as UTF-8",
+            position=Position(line, column),
+        )
+        return done()
+
+    if _MAYBE_HUGE.search(text):
+        found = _find_huge_number(text)
+        if found is not None:
+            pointer, offset, token = found
+            shown = token if len(token) <= 24 else f"{token[:10]}...{token[-6:]} ({len(token)} characters)"
+            problem(
+                "json.number-range",
+                f"{shown} is too large for a 64-bit float",
+                pointer,
+                _position(text, offset),
+            )
+            return done()
+
+    try:
+        document = _decoder.decode(text)
+    except json.JSONDecodeError as error:
+        message = error.msg[0].lower() + error.msg[1:]
+        if error.pos >= len(text.rstrip()):
+            message += "; the file looks truncated"
+        problem("json.parse", message, _pointer_at(text, error.pos), Position(error.lineno, error.colno))
+        return done()
+    except _NonFinite as error:
+        found = _first(text, lambda event: event.kind == "literal" and event.token not in _JSON_LITERALS)
+        pointer, position = (found.pointer, _position(text, found.offset)) if found else ("", None)
+        problem(
+            "json.non-finite",
+            f"{error.args[0]} is not a JSON number (JSON has no NaN or Infinity)",
+            pointer,
+            position,
+        )
+        return done()
+    except _Duplicate:
+        found = _first(text, lambda event: event.duplicate)
+        pointer, position = (found.pointer, _position(text, found.offset)) if found else ("", None)
+        key = pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+        problem(
+            "json.duplicate-key",
+            f"the key {key!r} appears twice in the same object; one value would be silently lost",
+            pointer,
+            position,
+        )
+        return done()
+    except RecursionError:
+        _too_deep(text, problem)
+        return done()
+    except ValueError as error:  # an integer of more digits than int() converts
+        found = _find_huge_number(text)
+        pointer, position = (found[0], _position(text, found[1])) if found else ("", None)
+        problem("json.number-range", f"a number is too large for a 64-bit float ({error})", pointer, position)
+        return done()
+
+    if _depth_exceeds(document, MAX_DEPTH):
+        _too_deep(text, problem)
+        return done()
+    if not isinstance(document, dict):
+        problem(
+            "json.root-type",
+            f"the document is {_json_type(document)}; a GT file holds one JSON object",
+            "",
+            Position(1, 1),
+        )
+        return done()
+    return done(document)
+
+
+def _too_deep(text: str, problem) -> None:
+    found = _first(text, lambda event: event.depth > MAX_DEPTH)
+    pointer, position = (found.pointer, _position(text, found.offset)) if found else ("", None)
+    problem("json.depth", f"arrays and objects nest more than {MAX_DEPTH} levels deep", pointer, position)
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if value is None:
+        return "null"
+    return "a number"
+
+
+def _depth_exceeds(document: object, limit: int) -> bool:
+    """True when containers nest more than `limit` levels (iterative: no recursion on deep input)."""
+    level = [document] if isinstance(document, (dict, list)) else []
+    depth = 0
+    while level:
+        depth += 1
+        if depth > limit:
+            return True
+        below = []
+        for container in level:
+            values = container.values() if isinstance(container, dict) else container
+            below.extend(value for value in values if isinstance(value, (dict, list)))
+        level = below
+    return False
+
+
+# --- A tolerant scanner: JSON text to (pointer, offset) events, iterative, for failing files only.
+
+_JSON_LITERALS = frozenset(("true", "false", "null"))
+
+_TOKEN = re.compile(
+    r"""
+    (?P<space>[ \t\r\n]+)
+    |(?P<string>"(?:[^"\\]|\\.)*")
+    |(?P<punct>[{}\[\]:,])
+    |(?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
+    |(?P<literal>true|false|null|NaN|-?Infinity)
+    """,
+    re.VERBOSE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A value (or an object member's key) starting at `offset`."""
+
+    #: "key" for an object member's key, "close" for the end of an array or object (its pointer),
+    #: else the kind of value: string, number, literal, punct ({ or [).
+    kind: str
+    pointer: str
+    offset: int
+    token: str
+    depth: int
+    duplicate: bool = False
+
+
+def _escape(part: str) -> str:
+    return part.replace("~", "~0").replace("/", "~1")
+
+
+def scan(text: str) -> Iterator[Event]:
+    """Yield an event for every key and value in document order; stop quietly at invalid text."""
+    # Each frame: [is_object, pointer, next index (arrays) or current member pointer (objects), keys seen]
+    stack: list[list] = []
+    expect_key = False
+    position, end = 0, len(text)
+    while position < end:
+        match = _TOKEN.match(text, position)
+        if match is None:
+            return
+        position = match.end()
+        kind = match.lastgroup
+        if kind == "space":
+            continue
+        token = match.group()
+        frame = stack[-1] if stack else None
+        if token in ("}", "]"):
+            if not stack:
+                return
+            closed = stack.pop()
+            expect_key = False
+            yield Event("close", closed[1], match.start(), token, len(stack) + 1)
+            continue
+        if token == ",":
+            expect_key = bool(frame and frame[0])
+            continue
+        if token == ":":
+            continue
+        if expect_key:
+            if kind != "string":
+                return
+            try:
+                key = json.loads(token)
+            except ValueError:
+                key = token[1:-1]
+            pointer = frame[1] + "/" + _escape(key)
+            duplicate = key in frame[3]
+            frame[3].add(key)
+            frame[2] = pointer
+            expect_key = False
+            yield Event("key", pointer, match.start(), token, len(stack), duplicate)
+            continue
+        if frame is None:
+            pointer = ""
+        elif frame[0]:
+            pointer = frame[2]
+        else:
+            pointer = frame[1] + "/" + str(frame[2])
+            frame[2] += 1
+        depth = len(stack) + 1 if token in ("{", "[") else len(stack)
+        yield Event(kind, pointer, match.start(), token, depth)
+        if token == "{":
+            stack.append([True, pointer, None, set()])
+            expect_key = True
+        elif token == "[":
+            stack.append([False, pointer, 0, None])
+        elif kind == "punct":
+            return
+
+
+def _first(text: str, predicate) -> Event | None:
+    for event in scan(text):
+        if predicate(event):
+            return event
+    return None
+
+
+def _pointer_at(text: str, offset: int) -> str:
+    """The pointer of the innermost array or object still open at `offset` (best effort)."""
+    open_containers = [""]
+    for event in scan(text):
+        if event.offset >= offset:
+            break
+        if event.kind == "close":
+            open_containers.pop()
+        elif event.token in ("{", "[") and event.kind == "punct":
+            open_containers.append(event.pointer)
+    return open_containers[-1] if open_containers else ""
+
+
+def _position(text: str, offset: int) -> Position:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return Position(line, column)
+
+
+def _find_huge_number(text: str) -> tuple[str, int, str] | None:
+    for event in scan(text):
+        if event.kind != "number":
+            continue
+        token = event.token
+        if any(c in token for c in ".eE"):
+            if math.isinf(float(token)):
+                return event.pointer, event.offset, token
+        elif len(token.lstrip("-")) > 308 and (len(token) > 4000 or abs(int(token)) > 1.7976931348623157e308):
+            return event.pointer, event.offset, token
+    return None
+
+
+def locate(text: str, pointers: Collection[str]) -> dict[str, Position]:
+    """Where each pointer's value (an object member: its key) starts; pointers not found are left out."""
+    wanted = set(pointers)
+    found: dict[str, Position] = {}
+    if "" in wanted:
+        found[""] = Position(1, 1)
+        wanted.discard("")
+    # Offsets first, lines after: counting lines once per hit keeps this linear.
+    offsets: dict[str, int] = {}
+    for event in scan(text):
+        if event.pointer in wanted and event.pointer not in offsets:
+            offsets[event.pointer] = event.offset
+            if len(offsets) == len(wanted):
+                break
+    for pointer, offset in offsets.items():
+        found[pointer] = _position(text, offset)
+    return found
+
+
+__all__ = [
+    "MAX_DEPTH",
+    "Loaded",
+    "Position",
+    "load",
+    "load_positioned",
+    "locate",
+    "pointer_from_path",
+    "scan",
+]
