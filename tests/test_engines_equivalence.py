@@ -8,6 +8,7 @@ the clean documents (a fast engine that passes nothing would be exact and useles
 
 from __future__ import annotations
 
+import json
 import random
 import sys
 from pathlib import Path
@@ -17,7 +18,20 @@ import pytest
 from aimmo_gt import PROFILES, check
 from aimmo_gt._schemas import schema_files, schema_uri
 from aimmo_gt._validator import image_size, profile_uri, schema_diagnostics
-from conftest import CASES, FIXTURES, REPO, load_json, rule_pointers
+
+# Paths and helpers here rather than from conftest: tests/cli/ has a conftest module of its own.
+REPO = Path(__file__).resolve().parents[1]
+CASES = REPO / "tests" / "cases"
+FIXTURES = REPO / "tests" / "fixtures"
+
+
+def load_json(path: Path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def rule_pointers(diagnostics) -> list[tuple[str, str]]:
+    return sorted((d.rule, d.pointer) for d in diagnostics)
+
 
 _fast = pytest.importorskip("aimmo_gt._fast")
 pytest.importorskip("jsonschema_rs", reason="the fast engine needs jsonschema-rs (extra `fast`)")
