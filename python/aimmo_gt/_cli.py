@@ -71,6 +71,12 @@ def _load_rules() -> None:
         from . import _validator  # noqa: F401
 
 
+def _fast_available() -> bool:
+    import importlib.util
+
+    return all(importlib.util.find_spec(name) is not None for name in ("msgspec", "jsonschema_rs"))
+
+
 class _Formatter(argparse.RawDescriptionHelpFormatter):
     def __init__(self, prog: str) -> None:
         super().__init__(prog, max_help_position=30)
@@ -154,6 +160,14 @@ def build_parser() -> argparse.ArgumentParser:
         "the report is in the same order whatever N",
     )
     validate.add_argument(
+        "--engine",
+        choices=_api.ENGINES,
+        default="auto",
+        help="how files are checked: fast (a compiled check passes clean files; the reference engine "
+        "explains the others; needs the 'fast' extra), reference (python-jsonschema on every file), "
+        "auto (default: fast when installed); the reports are the same",
+    )
+    validate.add_argument(
         "--jsonl",
         action="store_true",
         help="JSON Lines: each non-blank line of each file is one document, reported as FILE:LINE; "
@@ -220,7 +234,14 @@ def _open_output(path: str | None):
 def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from ._progress import Progress
 
-    _load_rules()
+    if args.warn or args.ignore or args.format == "sarif":
+        # Importing the validator costs more than checking a small file: only when the full rule
+        # table is needed (otherwise a file with problems imports it when it is checked).
+        _load_rules()
+    if args.engine == "fast" and not _fast_available():
+        return _usage_error(
+            parser, "--engine fast needs msgspec and jsonschema-rs: pip install 'aimmo-gt[fast]'"
+        )
     unknown = _api.check_selectors([*args.warn, *args.ignore])
     if unknown:
         return _usage_error(
@@ -228,7 +249,12 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             f"no rule is named {', '.join(map(repr, unknown))} (see 'aimmo-gt rules' for the rule ids)",
         )
     options = Options(
-        args.profile, tuple(args.warn), tuple(args.ignore), args.strict, positions=args.format == "sarif"
+        args.profile,
+        tuple(args.warn),
+        tuple(args.ignore),
+        args.strict,
+        positions=args.format == "sarif",
+        engine=args.engine,
     )
     walker = Walker(exclude=args.exclude, jsonl=args.jsonl, max_bytes=args.max_bytes)
     jobs = args.jobs or default_jobs()

@@ -382,7 +382,8 @@ def _no_duplicate_keys(data: bytes, keys: int) -> bool:
     return True
 
 
-_VALUE = re.compile(rb'"\s*:\s*([0-9]+)[\s,}]')
+#: A plausible image side (a longer number is no image size: the decode will say so).
+_VALUE = re.compile(rb'"\s*:\s*([0-9]{1,9})[\s,}]')
 
 
 #: Where metadata is looked for before decoding: exports write it last (or first).
@@ -417,6 +418,13 @@ def _ids_ok(ids: list[str]) -> bool:
 def clean_profile(data: bytes, profile: str | None) -> tuple[bool, str | None]:
     """(True, the profile used) when the loader and the reference engine would report nothing for
     this file under `profile` (None: inferred); (False, None) when they might report something."""
+    try:
+        return _clean_profile(data, profile)
+    except Exception:  # a surprise here must cost speed, never a verdict: the reference decides
+        return False, None
+
+
+def _clean_profile(data: bytes, profile: str | None) -> tuple[bool, str | None]:
     size = _guess_size(data)
     try:
         document = decoder(size).decode(data)
