@@ -1,9 +1,10 @@
-"""The fast engine passes a document only when the reference engine reports nothing for it.
+"""The fast engines pass a document only when the reference engine reports nothing for it.
 
-The fast engine (_fast.py) answers yes/no; a "no" sends the document to the reference, so the
-diagnostics of `check(engine="fast")` equal the reference's exactly when that one implication holds.
-Each test asserts the implication and the full diagnostics, and also that the fast engine does pass
-the clean documents (a fast engine that passes nothing would be exact and useless).
+Each fast engine answers yes/no: _fast.py for parsed documents (the API), _fast_bytes.py for the
+bytes of a file (the CLI, before the loader). A "no" sends the document to the loader and the
+reference, so the reports of `engine="fast"` equal the reference's exactly when that one
+implication holds. Each test asserts the implication and the full reports, and also that the fast
+engines do pass the clean documents (an engine that passes nothing would be exact and useless).
 """
 
 from __future__ import annotations
@@ -33,8 +34,11 @@ def rule_pointers(diagnostics) -> list[tuple[str, str]]:
     return sorted((d.rule, d.pointer) for d in diagnostics)
 
 
-_fast = pytest.importorskip("aimmo_gt._fast")
 pytest.importorskip("jsonschema_rs", reason="the fast engine needs jsonschema-rs (extra `fast`)")
+pytest.importorskip("msgspec", reason="the fast engine for files needs msgspec (extra `fast`)")
+from aimmo_gt import _fast, _fast_bytes  # noqa: E402
+from aimmo_gt._runner import Options, check_item  # noqa: E402
+from aimmo_gt._walk import Item  # noqa: E402
 
 sys.path.insert(0, str(REPO / "scripts"))
 import synthetic  # noqa: E402  (scripts/ is not a package)
@@ -60,6 +64,65 @@ def _agree(document, profile: str | None) -> bool:
     return clean
 
 
+def _report(data: bytes, profile: str | None, engine: str):
+    return check_item(Item("doc.json", data=data), Options(profile, engine=engine), max_bytes=1 << 30)
+
+
+def _agree_bytes(data: bytes, profile: str | None) -> bool:
+    """Assert the CLI reports one file the same with both engines; return whether the fast engine
+    for files passed it."""
+    reference = _report(data, profile, "reference")
+    clean, used = _fast_bytes.clean_profile(data, profile)
+    if clean:
+        assert reference.diagnostics == (), f"the fast engine passed: {_full(reference.diagnostics)}"
+        assert used == reference.profile
+    assert _report(data, profile, "fast") == reference
+    return clean
+
+
+def _serialize(rng: random.Random, document) -> bytes:
+    """The document as some exporter might have written it."""
+    style = rng.randrange(4)
+    if style == 0:
+        return json.dumps(document, separators=(",", ":")).encode()
+    if style == 1:
+        return json.dumps(document, ensure_ascii=False).encode()
+    if style == 2:
+        return json.dumps(document, indent=2, ensure_ascii=False).encode()
+    return json.dumps(document, indent="\t").replace('": ', '" : ').encode()
+
+
+#: Edits of the text that the loader must see: each breaks the file as JSON or as input, or changes
+#: nothing that matters, and so must never be passed by the fast engine when the loader complains.
+_TEXT_EDITS = (
+    lambda t: b"\xef\xbb\xbf" + t,  # json.bom
+    lambda t: t.replace(b'"label"', b'"label": "x", "label"', 1),  # json.duplicate-key
+    lambda t: t.replace(b'"attributes": {', b'"attributes": {"a": "1", "a": "1", ', 1),
+    lambda t: t.replace(b'"attributes":{', b'"attributes":{"a":"1","a":"2",', 1),
+    lambda t: t.replace(b'"metadata": {', b'"metadata": {"width": 4, ', 1),
+    lambda t: t.replace(b'"id"', b'"id": "x", "id"', 1),
+    lambda t: t.replace(b"1", b"NaN", 1),  # json.non-finite
+    lambda t: t.replace(b"2", b"2e400", 1),  # json.number-range
+    lambda t: t.replace(b"3", b"3" * 400, 1),
+    lambda t: t.replace(b"4", b"4" * 25, 1),  # beyond 64 bits, still a JSON number
+    lambda t: t.replace(b"5", b"5.0", 1),  # a float where an integer may be required
+    lambda t: t + b" x",  # json.parse
+    lambda t: t[:-1],
+    lambda t: t.replace(b'"car"', b'"c\\u0061r"', 1),  # an escape: the same text
+    lambda t: t.replace(b'"car"', b'"c:a:r"', 1),  # colons in a string: no duplicate, more `:`
+    lambda t: t.replace(b'"car"', b'"\\ud800"', 1),  # a lone surrogate
+    lambda t: t.replace(b'"car"', b'"ca\tr"', 1),  # a raw control character
+    lambda t: t.replace(b'"car"', "\"\u00e9\u20ac\U0001f600\"".encode(), 1),  # non-ASCII text
+    lambda t: t.replace(b'"is_parked"', b'"is\\"parked"', 1),  # an escaped quote in a key
+    lambda t: t.replace(b'"is_parked"', b'"is_parked\\\\"', 1),  # a key ending in a backslash
+    lambda t: t.replace(b"{", b"{ ", 1).replace(b'": ', b'"\n:\t', 3),  # white space around `:`
+    lambda t: t.replace(b"\xc3", b"\xff", 1),  # json.encoding
+    lambda t: b"",  # json.empty
+    lambda t: b"[" + t + b"]",  # json.root-type
+    lambda t: t.replace(b'"annotations"', b'"annotations": [[[[[[[[[[[[]]]]]]]]]]]], "annotations"', 1),
+)
+
+
 def _case_params():
     for path in sorted(CASES.rglob("*.json")):
         suite = load_json(path)
@@ -73,6 +136,33 @@ def test_case_files(target, test):
     reference = schema_diagnostics(test["data"], schema_uri(target), image=image)
     clean = _fast.is_clean(test["data"], schema_uri(target), image)
     assert clean == (not reference), rule_pointers(reference)
+
+
+@pytest.mark.parametrize(("target", "test"), [p for p in _case_params() if "annotations/" in p.values[0]])
+def test_annotation_case_files_in_a_document(target, test):
+    """The fast engine for files on each annotation case, placed in a document of its own."""
+    image = test.get("image") or (100000, 100000)
+    document = {
+        "annotations": [test["data"]],
+        "attributes": {},
+        "filename": "case.json",
+        "parent_path": "/cases",
+        "metadata": {"width": image[0], "height": image[1]},
+    }
+    kind = target.rsplit("/", 1)[-1].removesuffix(".json")
+    # The metadata of the resource type the annotation belongs to, so that the profile inferred
+    # allows it and the annotation's own rules decide.
+    if kind in ("cuboid", "lasso"):
+        document.update(metadata={}, scene_id="620aea6c1e3c3ccd9cfd8bc8")
+    elif kind == "frameRange":
+        document.update(metadata={"fps": 30})
+    elif kind == "entity":
+        document.update(metadata={})
+    data = json.dumps(document).encode()
+    for profile in (None, *PROFILES):
+        clean = _agree_bytes(data, profile)
+        # Exact both ways: the engine passes every clean document of the cases too.
+        assert clean == (not _report(data, profile, "reference").diagnostics)
 
 
 def _fixture_params():
@@ -121,9 +211,45 @@ def test_generated_documents():
     assert passed > GENERATED // 5 and rejected > GENERATED // 5, (passed, rejected)
 
 
+def test_generated_files():
+    rng = random.Random(SEED + 1)
+    resources = synthetic.resources(rng, GENERATED)
+    passed = rejected = 0
+    for i, resource in enumerate(resources):
+        document = synthetic.document(rng, resource, rng.choice((0, 1, 2, 3, 5, 8)))
+        if i % 3 == 1:
+            document = synthetic.mutate(rng, document)
+        data = _serialize(rng, document)
+        if i % 3 == 2:
+            data = rng.choice(_TEXT_EDITS)(data)
+        profile = rng.choice((None, None, resource, rng.choice(PROFILES)))
+        if _agree_bytes(data, profile):
+            passed += 1
+        else:
+            rejected += 1
+    assert passed > GENERATED // 5 and rejected > GENERATED // 5, (passed, rejected)
+
+
+@pytest.mark.parametrize("edit", range(len(_TEXT_EDITS)))
+def test_text_edits_of_each_valid_fixture(edit):
+    for path in sorted((FIXTURES / "valid").glob("*.json")):
+        data = _TEXT_EDITS[edit](path.read_bytes())
+        _agree_bytes(data, None)
+
+
+@pytest.mark.parametrize("path", list(_fixture_params()))
+def test_fixture_files(path: Path):
+    data = path.read_bytes()
+    for profile in (None, *PROFILES):
+        clean = _agree_bytes(data, profile)
+        if profile is None and path.parent.name == "valid":
+            assert clean == (not _report(data, None, "reference").diagnostics)
+
+
 def test_valid_export_is_passed_by_the_fast_engine():
     for name, document in synthetic.export(SEED, 30, annotations=20):
         assert _fast.is_clean(document, profile_uri(check(document).profile), image_size(document)), name
+        assert _fast_bytes.clean_profile(json.dumps(document).encode(), None)[0], name
         assert check(document, engine="reference").diagnostics == (), name
 
 
