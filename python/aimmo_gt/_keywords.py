@@ -12,16 +12,25 @@ import re
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
-
-from jsonschema import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from ._diagnostics import Severity
+
+if TYPE_CHECKING:
+    import jsonschema
 
 #: (width, height) of the image of the document being checked, or None when it has none.
 IMAGE_SIZE: ContextVar[tuple[float, float] | None] = ContextVar("IMAGE_SIZE", default=None)
 
-Errors = Iterator[ValidationError]
+Errors = Iterator["jsonschema.ValidationError"]
+
+
+def ValidationError(*args, **kwargs) -> jsonschema.ValidationError:
+    """jsonschema's ValidationError, imported when a check first fails: importing jsonschema costs
+    more than checking a small file, and the CLI passes clean files without it."""
+    from jsonschema import ValidationError as error
+
+    return error(*args, **kwargs)
 
 
 def _is_number(value: object) -> bool:
