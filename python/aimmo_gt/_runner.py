@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
 
@@ -164,6 +163,8 @@ def run(items: Iterable[Item], options: Options, *, max_bytes: int, jobs: int = 
         for batch in (*head, *batches):
             yield from _check_batch(batch, options, max_bytes)
         return
+    from concurrent.futures import ProcessPoolExecutor  # imported here: a run of one file needs none
+
     window: deque = deque()
     pool = ProcessPoolExecutor(max_workers=jobs)
     try:
