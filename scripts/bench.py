@@ -1,4 +1,4 @@
-"""Benchmark: validating an export against the cost of merely parsing it, every figure a ratio measured in one run.
+"""Benchmark: validating an export against the cost of merely parsing it; every figure a ratio from one run.
 
     python scripts/bench.py                 # a synthetic export of 2,000 files (seeded), 5 repetitions
     python scripts/bench.py --files 500 --reps 3
@@ -151,8 +151,10 @@ def _bundle(tmp: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--input", type=Path, help="a folder of real *.json files (default: a synthetic export)")
-    parser.add_argument("--files", type=int, default=2000, help="files in the synthetic export (default 2000)")
+    parser.add_argument(
+        "--input", type=Path, help="a folder of real *.json files (default: a synthetic export)"
+    )
+    parser.add_argument("--files", type=int, default=2000, help="files in the synthetic export (2000)")
     parser.add_argument("--annotations", type=int, default=100, help="annotations per file, on average (100)")
     parser.add_argument("--seed", type=int, default=7, help="seed of the synthetic export (7)")
     parser.add_argument("--reps", type=int, default=5, help="repetitions; the median is reported (5)")
@@ -185,7 +187,10 @@ def main(argv: list[str] | None = None) -> int:
             folder.mkdir()
             _write_export(folder, args.files, args.annotations, args.seed)
             paths = _files(folder)
-            source = f"synthetic export: {len(paths)} files, ~{args.annotations} annotations each, seed {args.seed}"
+            source = (
+                f"synthetic export: {len(paths)} files, ~{args.annotations} annotations each, "
+                f"seed {args.seed}"
+            )
         if not paths:
             parser.error(f"no *.json file under {folder}")
         size = sum(p.stat().st_size for p in paths)

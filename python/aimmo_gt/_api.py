@@ -12,9 +12,9 @@ from ._rules import RULES
 PROFILES = ("image", "image-pixel", "sequence", "pointcloud", "video", "text")
 
 #: How a document is checked: "reference" runs python-jsonschema on every document; "fast" first asks
-#: the compiled jsonschema-rs engine (_fast.py) whether the document is clean and runs the reference
-#: only when it is not (same diagnostics, proven by tests/test_engines_equivalence.py); "auto" is
-#: "fast" when jsonschema-rs is installed, else "reference".
+#: the fast engine (_fast.py, on msgspec) whether the document is clean and runs the reference only
+#: when it is not (same diagnostics, proven by tests/test_engines_equivalence.py); "auto" is "fast"
+#: when msgspec is installed (the `fast` extra), else "reference".
 ENGINES = ("auto", "fast", "reference")
 
 
@@ -100,8 +100,9 @@ def check(
 
     The document is a JSON value as `json.load` returns it (dict, list, str, int, float, bool, None);
     the fast engine reads a tuple as an array where the reference does not, so pass lists.
+    `engine` is one of ENGINES.
     """
-    from ._validator import document_diagnostics, image_size, profile_uri
+    from ._validator import document_diagnostics
 
     if profile is not None and profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; expected one of {', '.join(PROFILES)}")
@@ -110,18 +111,21 @@ def check(
     inferred = profile is None
     if inferred:
         profile = infer_profile(document)
-    if engine != "reference" and _fast_is_clean(document, profile_uri(profile), image_size(document), engine):
+    if engine != "reference" and _fast_is_clean(document, profile, engine):
         return Result(profile, inferred, (), strict)
     diagnostics = tuple(tune(document_diagnostics(document, profile), warn, ignore))
     return Result(profile, inferred, diagnostics, strict)
 
 
-def _fast_is_clean(document: object, uri: str, size, engine: str) -> bool:
-    from . import _fast
-
-    if engine == "auto" and not _fast.available():
+def _fast_is_clean(document: object, profile: str | None, engine: str) -> bool:
+    try:
+        from ._fast import clean_document
+    except ImportError:
+        if engine == "fast":
+            raise ImportError("engine='fast' needs msgspec: pip install 'aimmo-gt[fast]'") from None
         return False
-    return _fast.is_clean(document, uri, size)
+    clean, used = clean_document(document, profile)
+    return clean and used == profile
 
 
 def iter_errors(

@@ -138,10 +138,10 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
 def fast_clean(data: bytes, profile: str | None, engine: str) -> tuple[bool, str | None]:
     """(True, the profile used) when the fast engine for files proves the file clean."""
     try:
-        from ._fast_bytes import clean_profile
+        from ._fast import clean_bytes
     except ImportError:  # msgspec is missing: "auto" goes on without it ("fast" is refused earlier)
         return False, None
-    return clean_profile(data, profile)
+    return clean_bytes(data, profile)
 
 
 def _check_batch(batch: list[Item], options: Options, max_bytes: int) -> list[FileReport]:
