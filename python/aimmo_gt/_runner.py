@@ -7,11 +7,14 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
+from typing import TYPE_CHECKING
 
 from ._api import check, tune
 from ._diagnostics import Diagnostic
-from ._loading import Position, load_positioned, locate
 from ._walk import Item, read_file
+
+if TYPE_CHECKING:
+    from ._loading import Position
 
 #: Items sent to a worker at once: large enough that inter-process overhead stays small next to
 #: checking, small enough that a slow file does not hold many finished ones back.
@@ -106,6 +109,10 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
         clean, profile = fast_clean(data, options.profile, options.engine)
         if clean:
             return report((), (), profile, options.profile is None)
+    # The loader is imported only for a file the fast engine did not pass: a run of clean files,
+    # one small file above all, does without it.
+    from ._loading import load_positioned, locate
+
     loaded = load_positioned(data)
     diagnostics, positions = _tuned(loaded.diagnostics, loaded.positions, options)
     if loaded.document is None:
