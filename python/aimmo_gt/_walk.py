@@ -56,7 +56,11 @@ def read_file(path: str, max_bytes: int) -> tuple[bytes | None, list[Diagnostic]
                 message = f"{size} bytes is more than --max-bytes {max_bytes}; not read"
                 return None, [Diagnostic("file.too-large", "error", "", message)]
             # Read one byte more than allowed: a file that grows, or reports no size (a pipe), is caught.
-            data = handle.read(max_bytes + 1)
+            # Asking for the size found plus one first: read(n) allocates n bytes before reading,
+            # and n = max_bytes costs more than reading a small file.
+            data = handle.read(min(size, max_bytes) + 1)
+            if len(data) > size:  # it grew, or has no size: read on up to the limit
+                data += handle.read(max_bytes + 1 - len(data))
     except OSError as error:
         return None, [Diagnostic("file.unreadable", "error", "", _os_message(error))]
     if len(data) > max_bytes:
