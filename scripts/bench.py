@@ -39,7 +39,8 @@ import resource, subprocess, sys, time
 start = time.perf_counter()
 code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
 elapsed = time.perf_counter() - start
-print(elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime, code)
 """
 
 
@@ -94,10 +95,15 @@ def _measure(name: str, listing: str) -> float:
     return time.perf_counter() - start
 
 
+#: CPU seconds of the last command run by _child (its process and the workers it waited for).
+_cpu: list[float] = [0.0]
+
+
 def _child(args: list[str]) -> tuple[float, int]:
     """(wall seconds, peak RSS KiB) of a command, through the wrapper."""
     out = subprocess.run([sys.executable, "-c", _WRAPPER, *args], capture_output=True, text=True, check=True)
-    elapsed, rss, _code = out.stdout.split()
+    elapsed, rss, cpu, _code = out.stdout.split()
+    _cpu[0] = float(cpu)
     return float(elapsed), int(rss)
 
 
@@ -118,7 +124,7 @@ class Table:
 
     def row(self, name: str, seconds: float, rss_kib: int | None, note: str = "") -> None:
         rss = f"{rss_kib / 1024:.0f} MiB" if rss_kib else ""
-        print(f"{name:<58} {seconds:>9.3f} {seconds / self.floor:>7.2f}x {rss:>10} {note}")
+        print(f"{name:<58} {seconds:>9.3f} {seconds / self.floor:>7.2f}x {rss:>10}  {note}")
 
 
 def _write_export(folder: Path, count: int, annotations: int, seed: int) -> None:
@@ -176,6 +182,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     if not cli:
         parser.error("aimmo-gt is not installed in this environment (pip install -e '.[bench]')")
+    # An installed wheel has its bytecode compiled; a source checkout under PYTHONDONTWRITEBYTECODE
+    # would compile every module at every start-up, and the start-up figures would say so.
+    import aimmo_gt
+
+    package = str(Path(aimmo_gt.__file__).parent)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", package], check=True)
     with tempfile.TemporaryDirectory(prefix="aimmo-gt-bench-") as temp:
         tmp = Path(temp)
         if args.input:
@@ -200,7 +212,9 @@ def main(argv: list[str] | None = None) -> int:
         sample_listing = tmp / "sample.txt"
         sample_listing.write_text("\n".join(map(str, sample)), encoding="utf-8")
         print(f"{source}, {size / len(paths) / 1024:.1f} KiB per file, {size / 2**20:.1f} MiB in all")
-        print(f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, median of {args.reps} repetitions\n")
+        print(f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, median of {args.reps} repetitions, "
+              f"load average {os.getloadavg()[0]:.2f} before")
+        print("(a) and (b) are timed inside their process, without start-up; (c) and (d) from outside\n")
         _floor([str(p) for p in paths])  # the page cache holds every file from here on
 
         def median_of(measure) -> tuple[float, int]:
@@ -219,10 +233,23 @@ def main(argv: list[str] | None = None) -> int:
         table.row(f"(b'') as (b), reference engine ({len(sample)} files, scaled)", scaled, reference_rss)
 
         quiet = ["--quiet", "--format", "text"]
-        jobs1, jobs1_rss = median_of(lambda: _child([cli, "validate", str(folder), "--jobs", "1", *quiet]))
-        table.row("(c) aimmo-gt validate DIR --jobs 1", jobs1, jobs1_rss)
-        jobs2, jobs2_rss = median_of(lambda: _child([cli, "validate", str(folder), "--jobs", "2", *quiet]))
-        table.row("(c) aimmo-gt validate DIR --jobs 2", jobs2, jobs2_rss)
+        for jobs in ("1", "2"):
+            cpu = []
+
+            def cli_run(jobs=jobs, cpu=cpu):
+                result = _child([cli, "validate", str(folder), "--jobs", jobs, *quiet])
+                cpu.append(_cpu[0])
+                return result
+
+            seconds, rss = median_of(cli_run)
+            # CPU seconds over wall seconds: how many cores the run had; under 2 with --jobs 2 means
+            # other processes held a core.
+            table.row(f"(c) aimmo-gt validate DIR --jobs {jobs}", seconds, rss,
+                      f"CPU {_median(cpu):.2f} s, {_median(cpu) / seconds:.2f} cores busy")
+            if jobs == "1":
+                jobs1 = seconds
+            else:
+                jobs2 = seconds
         compared = None
         if cjs:
             bundle = _bundle(tmp)
@@ -239,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
                           for _ in range(max(5, args.reps))])
         one = _median([_child([cli, "validate", str(small), *quiet])[0] for _ in range(max(5, args.reps))])
 
-        print("\ntargets")
+        print(f"\nload average {os.getloadavg()[0]:.2f} after; targets:")
         checks = [
             ("(b) <= 1.5x the floor", library / floor, library / floor <= 1.5),
             ("(c) --jobs 1 <= 2x the floor", jobs1 / floor, jobs1 / floor <= 2),

@@ -215,15 +215,15 @@ _id = attrgetter("id")
 _DIGITS = re.compile("[0-9]+")
 
 
-def _infer(document, metadata) -> str | None:
-    """_validator.infer_profile, on the decoded struct."""
+def _infer(document, metadata, present: set) -> str | None:
+    """_validator.infer_profile, on the decoded struct (`present`: its annotation types)."""
     if metadata.fps is not UNSET:
         return None if metadata.width is not UNSET or metadata.height is not UNSET else "video"
     has_scene = document.scene_id is not UNSET
     if metadata.width is not UNSET or metadata.height is not UNSET:
         if has_scene:
             return "sequence"
-        if any(a.kind == "segmentation_mask" for a in document.annotations):
+        if "segmentation_mask" in present:
             return "image-pixel"
         return "image"
     return "pointcloud" if has_scene else "text"
@@ -486,11 +486,11 @@ def _clean(document, profile: str | None, size) -> tuple[bool, str | None, int]:
     """(True, the profile used, the number of keys of the document) when the decoded document
     passes what its types cannot say; (False, None, 0) when it does not."""
     metadata = document.metadata
-    used = _infer(document, metadata) if profile is None else profile
     annotations = document.annotations
     track_ids = list(map(_track_id, annotations))
     kinds = list(map(_kind, annotations))
     present = set(kinds)
+    used = _infer(document, metadata, present) if profile is None else profile
     if not _profile_fits(used, document, metadata, present, track_ids):
         return False, None, 0
     ids = list(map(_id, annotations))
