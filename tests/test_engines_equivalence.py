@@ -279,3 +279,20 @@ def test_values_outside_json_go_to_the_reference(value, rule):
 def test_engine_is_checked():
     with pytest.raises(ValueError, match="unknown engine"):
         check({}, engine="turbo")
+
+
+@pytest.mark.parametrize("output", ["json", "sarif", "text"])
+def test_cli_reports_are_the_same_with_each_engine(output, tmp_path, capsys):
+    from aimmo_gt._cli import main
+
+    rng = random.Random(SEED + 2)
+    for i, resource in enumerate(synthetic.resources(rng, 40)):
+        document = synthetic.document(rng, resource, 3)
+        data = _serialize(rng, synthetic.mutate(rng, document) if i % 2 else document)
+        (tmp_path / f"{i:03d}.json").write_bytes(data)
+    reports = {}
+    for engine in ("fast", "reference"):
+        code = main(["validate", str(tmp_path), "--engine", engine, "--format", output, "--jobs", "1", "-q"])
+        reports[engine] = (code, capsys.readouterr().out)
+    assert reports["fast"] == reports["reference"]
+    assert reports["fast"][0] == 1  # some files are invalid: the comparison is not of empty reports
