@@ -210,7 +210,9 @@ def _semantic(rng: random.Random, doc: dict) -> None:
         return
     annotation = rng.choice(annotations)
     metadata = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
-    width, height = metadata.get("width", 100), metadata.get("height", 100)
+    width, height = metadata.get("width"), metadata.get("height")
+    if not (isinstance(width, int | float) and isinstance(height, int | float)):
+        width = height = 100  # a mutation broke the size: nudge around some size all the same
     nudge = rng.choice((-1, 1, 0.5, -0.5, 1e-9, 0))
     points = annotation.get("points") or annotation.get("bound")
     if rng.random() < 0.15:
@@ -220,7 +222,7 @@ def _semantic(rng: random.Random, doc: dict) -> None:
         i = rng.randrange(len(points))
         axis = rng.randrange(2)
         choice = rng.random()
-        if choice < 0.4 and isinstance(width, int | float) and isinstance(height, int | float):
+        if choice < 0.4:
             points[i][axis] = (width, height)[axis] + nudge  # on or just past the image edge
         elif choice < 0.6:
             points[i][axis] = 0 + nudge
@@ -240,8 +242,10 @@ def _semantic(rng: random.Random, doc: dict) -> None:
     elif "mask" in annotation and isinstance(annotation["mask"], str):
         mask = annotation["mask"]
         annotation["mask"] = rng.choice((mask + "1T", mask[:-2], "0" + mask, mask + "T"))
-    elif "text" in annotation and isinstance(annotation.get("end"), int):
-        annotation[rng.choice(("end", "start"))] += rng.choice((-1, 1, 0))
+    elif "text" in annotation:
+        key = rng.choice(("end", "start"))
+        if isinstance(annotation.get(key), int):
+            annotation[key] += rng.choice((-1, 1, 0))
     elif "endFrame" in annotation:
         key = rng.choice(("endFrame", "endTime", "startFrame", "startTime"))
         if isinstance(annotation.get(key), int | float):
