@@ -7,7 +7,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 
 from ._api import check, tune
 from ._diagnostics import Diagnostic
@@ -140,7 +140,7 @@ def run(items: Iterable[Item], options: Options, *, max_bytes: int, jobs: int = 
     head = list(islice(batches, 2))
     if jobs <= 1 or len(head) < 2:
         # One batch or less: starting processes would cost more than it saves.
-        for batch in (*head, *batches):
+        for batch in chain(head, batches):
             yield from _check_batch(batch, options, max_bytes)
         return
     window: deque = deque()
