@@ -20,7 +20,7 @@ for _keyword in KEYWORDS.values():
     register(_keyword.rule, _keyword.severity, _keyword.summary)
 
 
-def additionalProperties(validator, additional, instance, schema) -> Iterator[ValidationError]:  # noqa: N802
+def additionalProperties(validator, additional, instance, schema) -> Iterator[ValidationError]:
     """As the standard keyword, but one error per unknown property, pointing at the property."""
     if additional is not False:
         yield from standard.additionalProperties(validator, additional, instance, schema)
@@ -136,9 +136,32 @@ def _rule(error: ValidationError) -> str:
 _ANNOTATION_TYPE = re.compile(r"/annotations/\d+/type")
 
 
+@cache
+def annotation_types() -> tuple[str, ...]:
+    """The 13 annotation types, as document.json lists them."""
+    return tuple(
+        registry().contents(schema_uri("document.json"))["$defs"]["annotation"]["properties"]["type"]["enum"]
+    )
+
+
+def _covered(error: ValidationError, pointer: str) -> bool:
+    """A profile's narrower list of annotation types fails an unknown type too; document.json's
+    error for it says more, so the profile's is dropped."""
+    return (
+        error.validator == "enum"
+        and _ANNOTATION_TYPE.fullmatch(pointer) is not None
+        and error.instance not in annotation_types()
+        and tuple(error.validator_value) != annotation_types()
+    )
+
+
 def _message(error: ValidationError, rule: str, pointer: str, profile: str | None) -> str:
     keyword = error.validator
-    where = f"a {profile} document" if profile else "this document"
+    where = (
+        f"{'an' if profile and profile[0] in 'aeiou' else 'a'} {profile} document"
+        if profile
+        else "this document"
+    )
     if keyword in (None, NOT_ALLOWED):
         name = error.absolute_path[-1] if error.absolute_path else "this value"
         return f"{name!r} is not allowed in {where}"
@@ -149,18 +172,26 @@ def _message(error: ValidationError, rule: str, pointer: str, profile: str | Non
         return f"{error.instance!r} is not {DESCRIPTIONS.get(error.validator_value, error.validator_value)}"
     if keyword == "enum" and _ANNOTATION_TYPE.fullmatch(pointer):
         allowed = ", ".join(error.validator_value)
-        if profile:
+        if error.instance in annotation_types():
             return f"annotation type {error.instance!r} is not allowed in {where} (allowed: {allowed})"
         return f"{error.instance!r} is not an annotation type (expected one of: {allowed})"
     return error.message
 
 
 def diagnostics_from_errors(errors, profile: str | None) -> Iterator[Diagnostic]:
+    # A profile narrows document.json, so a value wrong for both (an unknown annotation type) fails
+    # both; the same diagnostic twice is noise, and only the first is kept.
+    seen = set()
     for error in errors:
         rule = _rule(error)
         pointer = pointer_from_path(error.absolute_path)
+        if _covered(error, pointer):
+            continue
         severity = RULES[rule].severity if rule in RULES else "error"
-        yield Diagnostic(rule, severity, pointer, _message(error, rule, pointer, profile))
+        diagnostic = Diagnostic(rule, severity, pointer, _message(error, rule, pointer, profile))
+        if diagnostic not in seen:
+            seen.add(diagnostic)
+            yield diagnostic
 
 
 def schema_diagnostics(
