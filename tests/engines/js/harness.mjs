@@ -1,6 +1,7 @@
-// Structural verdicts of ajv over the aimmo-gt bundles: reads {bundles, documents, formats} as JSON on
-// stdin, writes {engine, version, verdicts, warnings} as JSON on stdout. One process for every
-// document, so that the test pays Node's start-up once.
+// Structural verdicts of ajv over the aimmo-gt bundles. Reads {bundles, formats, instances, checks} as
+// JSON on stdin (a check: {bundle, target, instance}, target null for the bundle itself or the $id of a
+// resource it embeds), writes {engine, version, verdicts, warnings} as JSON on stdout, one verdict per
+// check. One process for every check, so that the test pays Node's start-up once.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
@@ -19,7 +20,8 @@ const logger = {
   error: (...args) => warnings.push(args.join(" ")),
 };
 
-function validatorFor(bundle) {
+// One Ajv instance per bundle: bundles embed the same $ids, which one instance would refuse twice.
+function load(bundle) {
   // Strict mode, so that a keyword ajv does not know is an error rather than ignored. Union types
   // (["string", "integer"]) are plain JSON Schema, not a mistake; strictTypes would only complain
   // that a profile narrows `properties` without repeating the `type` its $ref target states.
@@ -31,20 +33,24 @@ function validatorFor(bundle) {
   }
   // Our formats are always valid here: format assertion is our vocabulary's job, not structure's.
   for (const format of input.formats) ajv.addFormat(format, true);
-  return ajv.compile(bundle);
+  return { ajv, root: ajv.compile(bundle) };
 }
 
-const verdicts = {};
-for (const [name, bundle] of Object.entries(input.bundles)) {
-  const validate = validatorFor(bundle);
-  verdicts[name] = input.documents.map((document) => {
-    const valid = validate(document);
-    const error = valid ? null : validate.errors[0];
-    return {
-      valid,
-      error: error && `${error.instancePath || "/"} ${error.keyword}: ${error.message}`,
-    };
-  });
+const loaded = new Map();
+function validatorFor(name, target) {
+  if (!loaded.has(name)) loaded.set(name, load(input.bundles[name]));
+  const { ajv, root } = loaded.get(name);
+  if (target === null) return root;
+  const validate = ajv.getSchema(target);
+  if (!validate) throw new Error(`${name} embeds no resource ${target}`);
+  return validate;
 }
+
+const verdicts = input.checks.map(({ bundle, target, instance }) => {
+  const validate = validatorFor(bundle, target);
+  const valid = validate(input.instances[instance]);
+  const error = valid ? null : validate.errors[0];
+  return { valid, error: error && `${error.instancePath || "/"} ${error.keyword}: ${error.message}` };
+});
 
 process.stdout.write(JSON.stringify({ engine: "ajv", version, verdicts, warnings }));
