@@ -143,3 +143,40 @@ def test_schemas_ship_with_the_package_and_resolve_offline(monkeypatch):
     registry = aimmo_gt.registry()
     assert registry.contents(aimmo_gt.schema_uri("annotations/bbox.json"))["title"] == "Bounding box"
     assert aimmo_gt.is_valid(load_json(FIXTURES / "valid" / "realistic-image.json"))
+
+
+def test_rule_table_is_complete_on_a_fresh_import():
+    import subprocess
+    import sys
+
+    code = "import aimmo_gt; print(sorted(aimmo_gt.RULES))"
+    fresh = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert fresh.stdout.strip() == str(sorted(aimmo_gt.RULES))
+    assert "geometry.bbox" in aimmo_gt.RULES
+
+
+def _nested(depth):
+    root = current = []
+    for _ in range(depth):
+        current.append([])
+        current = current[0]
+    return root
+
+
+@pytest.mark.parametrize("where", ["attributes", "tags", "annotation attributes"])
+def test_a_pathologically_deep_value_is_a_diagnostic_not_an_exception(where):
+    document = load_json(FIXTURES / "valid" / "realistic-text.json")
+    deep = _nested(20_000)
+    if where == "attributes":
+        document["attributes"] = {"x": deep}
+        prefix = "/attributes/x"
+    elif where == "tags":
+        document["tags"] = [deep, deep]
+        prefix = "/tags/1"
+    else:
+        document["annotations"][0]["attributes"] = {"y": deep}
+        prefix = "/annotations/0/attributes/y"
+    (found,) = aimmo_gt.check(document).diagnostics
+    assert found.rule == "json.depth"
+    assert found.pointer.startswith(prefix + "/0/0")
+    assert found.pointer.count("/") == 65

@@ -77,9 +77,12 @@ SCHEMA_RULES = _table(
     ),
 )
 
-RULES: dict[str, Rule] = {**INPUT_RULES, **SCHEMA_RULES}
+
+def _semantic_rules() -> dict[str, Rule]:
+    """Semantic rules: one per keyword of our vocabulary, declared next to its check."""
+    from ._keywords import KEYWORDS
+
+    return {k.rule: Rule(k.rule, k.severity, k.summary) for k in KEYWORDS.values()}
 
 
-def register(rule_id: str, severity: Severity, summary: str) -> None:
-    """Add a rule to the table (used by the keyword table of the vocabulary)."""
-    RULES[rule_id] = Rule(rule_id, severity, summary)
+RULES: dict[str, Rule] = {**INPUT_RULES, **_semantic_rules(), **SCHEMA_RULES}

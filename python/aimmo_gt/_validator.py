@@ -13,11 +13,8 @@ from jsonschema import _keywords as standard
 from ._diagnostics import Diagnostic, pointer_from_path
 from ._formats import DESCRIPTIONS, FORMATS
 from ._keywords import IMAGE_SIZE, KEYWORDS, _is_number
-from ._rules import RULES, register
+from ._rules import RULES
 from ._schemas import DIALECT_URI, registry, schema_uri
-
-for _keyword in KEYWORDS.values():
-    register(_keyword.rule, _keyword.severity, _keyword.summary)
 
 
 def additionalProperties(validator, additional, instance, schema) -> Iterator[ValidationError]:
@@ -194,13 +191,45 @@ def diagnostics_from_errors(errors, profile: str | None) -> Iterator[Diagnostic]
             yield diagnostic
 
 
+#: Deeper than any GT file nests (a document is about 6 levels deep): what is reported as too deep.
+MAX_DEPTH = 64
+
+
+def too_deep(document: object) -> list[Diagnostic]:
+    """A json.depth diagnostic at the first node nested deeper than MAX_DEPTH (found without recursion)."""
+    stack: list[tuple[object, tuple]] = [(document, ())]
+    while stack:
+        node, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            pointer = pointer_from_path(path)
+            message = f"the document nests more than {MAX_DEPTH} levels deep here; no GT file does"
+            return [Diagnostic("json.depth", RULES["json.depth"].severity, pointer, message)]
+        if isinstance(node, dict):
+            stack.extend((value, (*path, key)) for key, value in node.items())
+        elif isinstance(node, list):
+            stack.extend((value, (*path, i)) for i, value in enumerate(node))
+    return []
+
+
+def _checked(run, document: object) -> list[Diagnostic]:
+    # jsonschema recurses with the document (and repr()s values in messages): a pathologically deep
+    # document raises RecursionError, which becomes a diagnostic rather than an exception.
+    try:
+        return list(run())
+    except RecursionError:
+        return too_deep(document) or [
+            Diagnostic("json.depth", "error", "", "the document nests too deeply to be checked")
+        ]
+
+
 def schema_diagnostics(
     instance: object, uri: str, *, image: tuple[float, float] | None = None, vocabulary: bool = True
 ) -> list[Diagnostic]:
     """Diagnostics for any instance against one of our schemas (used for fragments in tests)."""
     token = IMAGE_SIZE.set(image)
     try:
-        return list(diagnostics_from_errors(validator_for(uri, vocabulary).iter_errors(instance), None))
+        errors = validator_for(uri, vocabulary).iter_errors(instance)
+        return _checked(lambda: diagnostics_from_errors(errors, None), instance)
     finally:
         IMAGE_SIZE.reset(token)
 
@@ -210,6 +239,6 @@ def document_diagnostics(document: object, profile: str | None) -> list[Diagnost
     token = IMAGE_SIZE.set(image_size(document))
     try:
         errors = validator_for(profile_uri(profile)).iter_errors(document)
-        return list(diagnostics_from_errors(errors, profile))
+        return _checked(lambda: diagnostics_from_errors(errors, profile), document)
     finally:
         IMAGE_SIZE.reset(token)
