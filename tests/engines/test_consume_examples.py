@@ -12,6 +12,8 @@ import pytest
 from aimmo_gt._formats import _ANNOTATION_ID, _OBJECT_ID
 from aimmo_gt._keywords import KEYWORDS
 
+from .conftest import require_node
+
 REPO = Path(__file__).resolve().parents[2]
 CONSUME = (REPO / "docs" / "consume.md").read_text(encoding="utf-8")
 IMAGE_BUNDLE = "schemas/v1/profiles/image.bundle.json"
@@ -60,6 +62,7 @@ def test_python_jsonschema_example_checks_structure_and_formats_but_not_the_voca
 
 
 def test_javascript_example_checks_structure_and_formats_but_not_the_vocabulary(node_harness, tmp_path):
+    node_harness = require_node(node_harness)
     (code,) = _blocks("js")
     script = tmp_path / "validate.mjs"
     script.write_text(code, encoding="utf-8")
