@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import random
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -241,6 +242,70 @@ def _probes(corpus: Corpus) -> None:
         )
 
 
+#: Values a mutant puts in place of a node: wrong types, edge numbers, empty and look-alike values.
+MUTANT_VALUES = [
+    None,
+    True,
+    False,
+    0,
+    -1,
+    -0.0,
+    1.0,
+    1.5,
+    1e-9,
+    10**20,
+    "",
+    "x",
+    "1T",
+    [],
+    {},
+    [0, 0],
+    [1.5, 2],
+    ["a"],
+    {"a": "b"},
+    "620aea6c1e3c3ccd9cfd8bc9",
+]
+MUTANTS = 150
+
+
+def _mutants(corpus: Corpus) -> None:
+    """Valid fixtures with one or two nodes replaced, deleted, added or repeated, from a fixed seed:
+    the same set every run, each a document no one wrote a verdict for, where engines may differ."""
+    chance = random.Random(20260101)
+    sources = [json.loads(p.read_text("utf-8")) for p in sorted((FIXTURES / "valid").glob("*.json"))]
+    if not sources:
+        return
+    for i in range(MUTANTS):
+        document = copy.deepcopy(chance.choice(sources))
+        for _ in range(chance.choice([1, 1, 2])):
+            paths = [path for path in _paths(document) if path]
+            *parents, last = chance.choice(paths)
+            node = document
+            for part in parents:
+                node = node[part]
+            roll = chance.random()
+            if roll < 0.6:
+                node[last] = copy.deepcopy(chance.choice(MUTANT_VALUES))
+            elif roll < 0.75:
+                del node[last]
+            elif isinstance(node, dict):
+                field = chance.choice(["extra", "track_id", "scene_id", "fps", "width", "label"])
+                node[field] = copy.deepcopy(chance.choice(MUTANT_VALUES))
+            else:
+                node.append(copy.deepcopy(node[last]))
+        corpus.document(f"mutant {i}", document, {})
+
+
+def _paths(node: object, path: tuple = ()) -> Iterator[tuple]:
+    yield path
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _paths(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _paths(value, (*path, index))
+
+
 def _formats(schema: object) -> set[str]:
     """Every `format` named in a bundle (its values are instances under these keywords: skipped)."""
     if isinstance(schema, list):
@@ -334,6 +399,7 @@ def corpus() -> Corpus:
     _examples(corpus)
     _cases(corpus)
     _probes(corpus)
+    _mutants(corpus)
     return corpus
 
 
