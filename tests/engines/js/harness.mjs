@@ -22,10 +22,10 @@ const logger = {
 
 // One Ajv instance per bundle: bundles embed the same $ids, which one instance would refuse twice.
 function load(bundle) {
-  // Strict mode, so that a keyword ajv does not know is an error rather than ignored. Union types
-  // (["string", "integer"]) are plain JSON Schema, not a mistake; strictTypes would only complain
-  // that a profile narrows `properties` without repeating the `type` its $ref target states.
-  const ajv = new Ajv2020({ allowUnionTypes: true, strictTypes: false, logger });
+  // Strict mode (strictTypes included: every narrowing subschema states its type), so that a
+  // keyword ajv does not know is an error rather than ignored. Union types (["string", "integer"])
+  // are plain JSON Schema, not a mistake.
+  const ajv = new Ajv2020({ allowUnionTypes: true, logger });
   // Our keywords, read from the vocabulary meta-schema the bundle embeds: annotations only, so
   // that ajv checks exactly the structure the standard keywords state.
   for (const keyword of Object.keys(bundle.$defs[VOCABULARY].properties)) {
