@@ -61,7 +61,9 @@ def check_selectors(selectors: Iterable[str]) -> list[str]:
     return [s for s in selectors if not any(_matches(rule_id, [s]) for rule_id in RULES)]
 
 
-def tune(diagnostics: Iterable[Diagnostic], warn: Iterable[str] = (), ignore: Iterable[str] = ()) -> Iterator[Diagnostic]:
+def tune(
+    diagnostics: Iterable[Diagnostic], warn: Iterable[str] = (), ignore: Iterable[str] = ()
+) -> Iterator[Diagnostic]:
     """Apply --ignore and --warn to diagnostics (ignore wins over warn)."""
     warn, ignore = tuple(warn), tuple(ignore)
     for diagnostic in diagnostics:

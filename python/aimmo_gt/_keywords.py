@@ -59,19 +59,23 @@ def ordered(validator, pairs, instance, schema) -> Errors:
 _CORNERS = ("top-left", "top-right", "bottom-right", "bottom-left")
 
 
-def bboxCorners(validator, value, instance, schema) -> Errors:  # noqa: N802 (named after its keyword)
+def bboxCorners(validator, value, instance, schema) -> Errors:
     if not (value and isinstance(instance, list) and len(instance) == 4 and all(map(_is_point, instance))):
         return
     (left, top), (right, _), _, (_, bottom) = instance
     expected = [(left, top), (right, top), (right, bottom), (left, bottom)]
     wrong = [i for i in (1, 2, 3) if tuple(instance[i]) != expected[i]]
     xs, ys = sorted({p[0] for p in instance}), sorted({p[1] for p in instance})
-    if wrong and len(xs) == 2 and len(ys) == 2 and {tuple(p) for p in instance} == {
-        (x, y) for x in xs for y in ys
-    }:
+    if (
+        wrong
+        and len(xs) == 2
+        and len(ys) == 2
+        and {tuple(p) for p in instance} == {(x, y) for x in xs for y in ys}
+    ):
+        box = [(xs[0], ys[0]), (xs[1], ys[0]), (xs[1], ys[1]), (xs[0], ys[1])]
         yield ValidationError(
             "the bbox corners are those of a box but not in the order top-left, top-right, "
-            f"bottom-right, bottom-left: expected {', '.join(_xy(p) for p in [(xs[0], ys[0]), (xs[1], ys[0]), (xs[1], ys[1]), (xs[0], ys[1])])}"
+            f"bottom-right, bottom-left: expected {', '.join(map(_xy, box))}"
         )
         return
     for i in wrong:
@@ -99,7 +103,7 @@ def bboxCorners(validator, value, instance, schema) -> Errors:  # noqa: N802 (na
         )
 
 
-def withinImage(validator, kind, instance, schema) -> Errors:  # noqa: N802
+def withinImage(validator, kind, instance, schema) -> Errors:
     size = IMAGE_SIZE.get()
     if size is None:
         return
@@ -142,8 +146,9 @@ def mask_runs(mask: str) -> list[int] | None:
     return counts or None
 
 
-def runLength(validator, value, instance, schema) -> Errors:  # noqa: N802
-    if not (value and isinstance(instance, str)) or mask_runs(instance) is not None:
+def runLength(validator, value, instance, schema) -> Errors:
+    # An empty string is the schema's minLength to report.
+    if not (value and isinstance(instance, str) and instance) or mask_runs(instance) is not None:
         return
     position, run = 0, 1
     while position < len(instance):
@@ -163,14 +168,13 @@ def runLength(validator, value, instance, schema) -> Errors:  # noqa: N802
             )
             return
         position, run = match.end(), run + 1
-    yield ValidationError("the mask is empty; it needs at least one run such as '12T'")
 
 
 def _is_bound(value: object) -> bool:
     return isinstance(value, list) and len(value) == 2 and all(map(_is_point, value))
 
 
-def boundOrder(validator, value, instance, schema) -> Errors:  # noqa: N802
+def boundOrder(validator, value, instance, schema) -> Errors:
     if not (value and _is_bound(instance)):
         return
     (x1, y1), (x2, y2) = instance
@@ -187,7 +191,7 @@ def boundOrder(validator, value, instance, schema) -> Errors:  # noqa: N802
         )
 
 
-def maskArea(validator, names, instance, schema) -> Errors:  # noqa: N802
+def maskArea(validator, names, instance, schema) -> Errors:
     if not isinstance(instance, dict):
         return
     mask, bound = instance.get(names["mask"]), instance.get(names["bound"])
@@ -212,20 +216,18 @@ _INDICES = re.compile(r"[0-9]+(?:-[0-9]+)*")
 _INDEX_PREFIX = re.compile(r"(?:[0-9]+-)*[0-9]*")
 
 
-def indexList(validator, value, instance, schema) -> Errors:  # noqa: N802
-    if not (value and isinstance(instance, str)) or _INDICES.fullmatch(instance):
+def indexList(validator, value, instance, schema) -> Errors:
+    if not (value and isinstance(instance, str) and instance) or _INDICES.fullmatch(instance):
         return
     position = _INDEX_PREFIX.match(instance).end()
     if position == len(instance):
-        problem = "it ends with '-'" if instance else "it is empty"
+        problem = "it ends with '-'"
     else:
         problem = f"character {position + 1} is {instance[position]!r}"
-    yield ValidationError(
-        f"the lasso indices must be non-negative integers joined by '-', but {problem}"
-    )
+    yield ValidationError(f"the lasso indices must be non-negative integers joined by '-', but {problem}")
 
 
-def keysOf(validator, mapping, instance, schema) -> Errors:  # noqa: N802
+def keysOf(validator, mapping, instance, schema) -> Errors:
     if not isinstance(instance, dict):
         return
     for array_name, object_name in mapping.items():
@@ -240,7 +242,7 @@ def keysOf(validator, mapping, instance, schema) -> Errors:  # noqa: N802
                 )
 
 
-def uniqueIds(validator, key, instance, schema) -> Errors:  # noqa: N802
+def uniqueIds(validator, key, instance, schema) -> Errors:
     if not isinstance(instance, list):
         return
     first: dict[str, int] = {}
@@ -256,7 +258,7 @@ def uniqueIds(validator, key, instance, schema) -> Errors:  # noqa: N802
             first[value] = i
 
 
-def spanLength(validator, names, instance, schema) -> Errors:  # noqa: N802
+def spanLength(validator, names, instance, schema) -> Errors:
     if not isinstance(instance, dict):
         return
     start, end, text = (instance.get(names[k]) for k in ("start", "end", "text"))
@@ -264,6 +266,8 @@ def spanLength(validator, names, instance, schema) -> Errors:  # noqa: N802
         return
     if isinstance(start, bool) or isinstance(end, bool) or end - start == len(text):
         return
+    if end <= start or not text:
+        return  # ordered and minLength report these; one problem, one diagnostic
     yield ValidationError(
         f"{names['end']} - {names['start']} is {end - start} but the text {text!r} has "
         f"{len(text)} characters",
@@ -287,26 +291,76 @@ class Keyword:
 KEYWORDS: dict[str, Keyword] = {
     keyword.name: keyword
     for keyword in (
-        Keyword("ordered", ordered, "order.end-after-start", "error",
-                "An end (endFrame, endTime, entity end) comes before its start (or equals it, for an entity)."),
-        Keyword("bboxCorners", bboxCorners, "geometry.bbox", "error",
-                "A bbox's 4 points are not top-left, top-right, bottom-right, bottom-left of an "
-                "axis-aligned box with width and height > 0."),
-        Keyword("withinImage", withinImage, "geometry.within-image", "error",
-                "A point (or rect corner, keypoint, mask bound) lies outside [0, width] x [0, height]."),
-        Keyword("runLength", runLength, "mask.rle", "error",
-                "A segmentation mask is not a run-length string of <count><T|F> runs with counts > 0."),
-        Keyword("boundOrder", boundOrder, "mask.bound-order", "error",
-                "A mask bound's second corner is not below and right of its first."),
-        Keyword("maskArea", maskArea, "mask.area", "error",
-                "A mask's runs do not add up to the area of its bound (exclusive or inclusive)."),
-        Keyword("indexList", indexList, "lasso.indices", "error",
-                "Lasso indices are not non-negative integers joined by '-'."),
-        Keyword("keysOf", keysOf, "keypoint.invisible-key", "error",
-                "An invisible key is not the name of one of the keypoints."),
-        Keyword("uniqueIds", uniqueIds, "annotation.unique-id", "error",
-                "Two annotations of one document have the same id."),
-        Keyword("spanLength", spanLength, "entity.span-length", "warning",
-                "An entity's end - start differs from the length of its text."),
+        Keyword(
+            "ordered",
+            ordered,
+            "order.end-after-start",
+            "error",
+            "An end (endFrame, endTime, entity end) comes before its start (or equals it, for an entity).",
+        ),
+        Keyword(
+            "bboxCorners",
+            bboxCorners,
+            "geometry.bbox",
+            "error",
+            "A bbox's 4 points are not top-left, top-right, bottom-right, bottom-left of an "
+            "axis-aligned box with width and height > 0.",
+        ),
+        Keyword(
+            "withinImage",
+            withinImage,
+            "geometry.within-image",
+            "error",
+            "A point (or rect corner, keypoint, mask bound) lies outside [0, width] x [0, height].",
+        ),
+        Keyword(
+            "runLength",
+            runLength,
+            "mask.rle",
+            "error",
+            "A segmentation mask is not a run-length string of <count><T|F> runs with counts > 0.",
+        ),
+        Keyword(
+            "boundOrder",
+            boundOrder,
+            "mask.bound-order",
+            "error",
+            "A mask bound's second corner is not below and right of its first.",
+        ),
+        Keyword(
+            "maskArea",
+            maskArea,
+            "mask.area",
+            "error",
+            "A mask's runs do not add up to the area of its bound (exclusive or inclusive).",
+        ),
+        Keyword(
+            "indexList",
+            indexList,
+            "lasso.indices",
+            "error",
+            "Lasso indices are not non-negative integers joined by '-'.",
+        ),
+        Keyword(
+            "keysOf",
+            keysOf,
+            "keypoint.invisible-key",
+            "error",
+            "An invisible key is not the name of one of the keypoints.",
+        ),
+        Keyword(
+            "uniqueIds",
+            uniqueIds,
+            "annotation.unique-id",
+            "error",
+            "Two annotations of one document have the same id.",
+        ),
+        Keyword(
+            "spanLength",
+            spanLength,
+            "entity.span-length",
+            "warning",
+            "An entity's end - start differs from the length of its text.",
+        ),
     )
 }
