@@ -18,11 +18,6 @@ MAX_DEPTH = 64
 _BOM = b"\xef\xbb\xbf"
 _WHITESPACE = b" \t\r\n"
 
-#: A cheap trigger for the careful number scan: a run of 309+ digits, or a number with an exponent of
-#: 100 or more. The look-arounds keep hex ids ("...3e123-...") from triggering it; text inside other
-#: strings may still trigger it, and the careful scan then finds nothing and says nothing.
-_MAYBE_HUGE = re.compile(r"\d{309}|(?<![\w.-])-?\d+(?:\.\d+)?[eE]\+?0*[1-9]\d{2,}(?![\w.-])")
-
 
 @dataclass(frozen=True, slots=True)
 class Position:
@@ -65,7 +60,35 @@ def _reject_constant(name: str):
     raise _NonFinite(name)
 
 
-_decoder = json.JSONDecoder(object_pairs_hook=_pairs_hook, parse_constant=_reject_constant)
+class _TooLarge(ValueError):
+    pass
+
+
+_FLOAT_MAX = 1.7976931348623157e308
+
+
+def _parse_int(token: str) -> int:
+    # Checked before int(): past 4,300 digits int() refuses (a ValueError with no position).
+    if len(token) >= 309 and (len(token) > 4000 or abs(int(token)) > _FLOAT_MAX):
+        raise _TooLarge(token)
+    return int(token)
+
+
+def _parse_float(token: str) -> float:
+    value = float(token)
+    if math.isinf(value):
+        raise _TooLarge(token)
+    return value
+
+
+# The hooks cost little (a call per number and object) and find what json accepts but we must not:
+# NaN and Infinity, numbers that overflow a float (json turns 1e400 into inf), and duplicate keys.
+_decoder = json.JSONDecoder(
+    object_pairs_hook=_pairs_hook,
+    parse_constant=_reject_constant,
+    parse_int=_parse_int,
+    parse_float=_parse_float,
+)
 
 
 def load(data: bytes) -> tuple[object | None, list[Diagnostic]]:
@@ -118,19 +141,6 @@ def load_positioned(data: bytes) -> Loaded:
         )
         return done()
 
-    if _MAYBE_HUGE.search(text):
-        found = _find_huge_number(text)
-        if found is not None:
-            pointer, offset, token = found
-            shown = token if len(token) <= 24 else f"{token[:10]}...{token[-6:]} ({len(token)} characters)"
-            problem(
-                "json.number-range",
-                f"{shown} is too large for a 64-bit float",
-                pointer,
-                _position(text, offset),
-            )
-            return done()
-
     try:
         document = _decoder.decode(text)
     except json.JSONDecodeError as error:
@@ -163,10 +173,12 @@ def load_positioned(data: bytes) -> Loaded:
     except RecursionError:
         _too_deep(text, problem)
         return done()
-    except ValueError as error:  # an integer of more digits than int() converts
-        found = _find_huge_number(text)
-        pointer, position = (found[0], _position(text, found[1])) if found else ("", None)
-        problem("json.number-range", f"a number is too large for a 64-bit float ({error})", pointer, position)
+    except _TooLarge as error:
+        token = error.args[0]
+        found = _first(text, lambda event: event.kind == "number" and event.token == token)
+        pointer, position = (found.pointer, _position(text, found.offset)) if found else ("", None)
+        shown = token if len(token) <= 24 else f"{token[:10]}...{token[-6:]} ({len(token)} characters)"
+        problem("json.number-range", f"{shown} is too large for a 64-bit float", pointer, position)
         return done()
 
     if _depth_exceeds(document, MAX_DEPTH):
@@ -202,17 +214,17 @@ def _json_type(value: object) -> str:
 
 
 def _depth_exceeds(document: object, limit: int) -> bool:
-    """True when containers nest more than `limit` levels (iterative: no recursion on deep input)."""
-    level = [document] if isinstance(document, (dict, list)) else []
+    """True when containers nest more than `limit` levels (level by level: no recursion on deep input)."""
+    level = [document] if type(document) in (dict, list) else []
     depth = 0
     while level:
         depth += 1
         if depth > limit:
             return True
-        below = []
+        below: list = []
         for container in level:
-            values = container.values() if isinstance(container, dict) else container
-            below.extend(value for value in values if isinstance(value, (dict, list)))
+            values = container.values() if type(container) is dict else container
+            below += [value for value in values if type(value) is list or type(value) is dict]
         level = below
     return False
 
@@ -335,19 +347,6 @@ def _position(text: str, offset: int) -> Position:
     line = text.count("\n", 0, offset) + 1
     column = offset - (text.rfind("\n", 0, offset) + 1) + 1
     return Position(line, column)
-
-
-def _find_huge_number(text: str) -> tuple[str, int, str] | None:
-    for event in scan(text):
-        if event.kind != "number":
-            continue
-        token = event.token
-        if any(c in token for c in ".eE"):
-            if math.isinf(float(token)):
-                return event.pointer, event.offset, token
-        elif len(token.lstrip("-")) > 308 and (len(token) > 4000 or abs(int(token)) > 1.7976931348623157e308):
-            return event.pointer, event.offset, token
-    return None
 
 
 def locate(text: str, pointers: Collection[str]) -> dict[str, Position]:

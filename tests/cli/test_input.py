@@ -174,6 +174,18 @@ def test_load_is_a_bytes_to_document_seam(image_bytes, image):
     assert document is None and [d.rule for d in diagnostics] == ["json.parse"]
 
 
+def test_the_float_range_boundary():
+    largest = int(1.7976931348623157e308)  # 309 digits, a float
+    assert load(b'{"n": %d}' % largest) == ({"n": largest}, [])
+    assert load(b'{"n": -%d}' % largest) == ({"n": -largest}, [])
+    _document, diagnostics = load(b'{"n": %d}' % (largest * 2))
+    assert [(d.rule, d.pointer) for d in diagnostics] == [("json.number-range", "/n")]
+    assert load(b'{"n": 1.7976931348623157e308, "m": 1e-400}') == (
+        {"n": 1.7976931348623157e308, "m": 0.0},
+        [],
+    )
+
+
 def test_locate_maps_pointers_to_lines_and_columns():
     text = '{\n  "a": [1,\n    {"b/c": 2, "~": [3]}],\n  "d": 4\n}'
     found = locate(text, ["", "/a", "/a/1", "/a/1/b~1c", "/a/1/~0/0", "/d", "/missing"])
