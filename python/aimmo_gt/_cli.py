@@ -125,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--strict", action="store_true", help="a file with warnings is invalid too")
     validate.add_argument(
         "--format",
-        choices=sorted(REPORTERS),
+        choices=list(REPORTERS),
         default="text",
         help="report format: text (default; one line per problem and a summary), json (one JSON "
         "object), junit (JUnit XML, a testcase per file), sarif (SARIF 2.1.0, with line and column)",
@@ -230,12 +230,14 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     options = Options(
         args.profile, tuple(args.warn), tuple(args.ignore), args.strict, positions=args.format == "sarif"
     )
-    walker = Walker(exclude=args.exclude, jsonl=args.jsonl, max_bytes=args.max_bytes)
     jobs = args.jobs or default_jobs()
     try:
         output = _open_output(args.output)
     except OSError as error:
         return _usage_error(parser, f"cannot write {args.output!r}: {error.strerror}")
+    # The report may be written inside a walked directory; it is not a GT file.
+    skip = [args.output] if args.output else []
+    walker = Walker(exclude=args.exclude, jsonl=args.jsonl, max_bytes=args.max_bytes, skip=skip)
     summary = Summary()
     progress = Progress(sys.stderr, enabled=not args.quiet and sys.stderr.isatty())
     with output as stream:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import os
 import stat
@@ -102,12 +103,19 @@ class Walker:
         jsonl: bool = False,
         max_bytes: int,
         stdin: BinaryIO | None = None,
+        skip: Iterable[str] = (),
     ):
         self.exclude = tuple(exclude)
         self.jsonl = jsonl
         self.max_bytes = max_bytes
         self.stdin = stdin
         self.suffix = ".jsonl" if jsonl else ".json"
+        # Files never walked into, by device and inode: the report being written (`-o export/r.json`).
+        self.skip = set()
+        for path in skip:
+            with contextlib.suppress(OSError):
+                info = os.stat(path)
+                self.skip.add((info.st_dev, info.st_ino))
 
     def excluded(self, path: str) -> bool:
         if not self.exclude:
@@ -222,4 +230,6 @@ class Walker:
                 yield from self._walk(path, ancestors)
                 del ancestors[key]
             elif name.endswith(self.suffix) and (info is None or stat.S_ISREG(info.st_mode)):
+                if info is not None and (info.st_dev, info.st_ino) in self.skip:
+                    continue
                 yield from self._file(path)
