@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -124,6 +125,12 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
     return report((*diagnostics, *found), (*positions, *where), result.profile, result.inferred)
 
 
+def _worker_init() -> None:
+    # Ctrl-C reaches the whole process group: the main process stops the run and says so; workers
+    # stay quiet instead of each printing a KeyboardInterrupt traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _check_batch(batch: list[Item], options: Options, max_bytes: int) -> list[FileReport]:
     return [check_item(item, options, max_bytes) for item in batch]
 
@@ -144,7 +151,7 @@ def run(items: Iterable[Item], options: Options, *, max_bytes: int, jobs: int = 
             yield from _check_batch(batch, options, max_bytes)
         return
     window: deque = deque()
-    pool = ProcessPoolExecutor(max_workers=jobs)
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init)
     try:
         for batch in head:
             window.append(pool.submit(_check_batch, batch, options, max_bytes))
