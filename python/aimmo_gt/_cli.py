@@ -16,7 +16,7 @@ from . import _api
 from ._api import PROFILES
 from ._reporters import REPORTERS, Summary
 from ._rules import RULES
-from ._runner import Options, default_jobs, run
+from ._runner import UNTUNABLE, Options, default_jobs, run
 from ._walk import Walker
 
 #: Exit statuses: a contract (tests/cli/test_exit_codes.py asserts each).
@@ -30,7 +30,8 @@ exit status:
   0  every file is valid (warnings allowed, unless --strict)
   1  at least one file is invalid or could not be read: a path that does not exist,
      an unreadable or too large file, a symbolic link loop, a JSON error, a schema error
-  2  usage error: unknown option, --profile, or rule in --warn/--ignore
+  2  usage error: unknown option or --profile; a rule in --warn/--ignore that does not exist,
+     or that says a file could not be read (those cannot be lowered or ignored)
 """
 
 _VALIDATE_EXAMPLES = """\
@@ -226,6 +227,13 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         return _usage_error(
             parser,
             f"no rule is named {', '.join(map(repr, unknown))} (see 'aimmo-gt rules' for the rule ids)",
+        )
+    fixed = sorted(set(args.warn + args.ignore) & UNTUNABLE)
+    if fixed:
+        return _usage_error(
+            parser,
+            f"{', '.join(fixed)} cannot be lowered or ignored: such a file was not checked at all "
+            "(a prefix such as 'json.' selects only the rules that can be)",
         )
     options = Options(
         args.profile, tuple(args.warn), tuple(args.ignore), args.strict, positions=args.format == "sarif"

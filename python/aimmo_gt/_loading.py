@@ -143,42 +143,26 @@ def load_positioned(data: bytes) -> Loaded:
 
     try:
         document = _decoder.decode(text)
+    except (_NonFinite, _Duplicate, _TooLarge):
+        # Values Python's json reads but JSON (or a float) cannot hold: report every one. When the
+        # only ones are duplicate keys the document is well defined (the last value wins, as in
+        # every JSON library), so it is read that way and checked as usual. NaN, Infinity and
+        # overflowing numbers would only make the checks cascade: no document then.
+        if not _report_values(text, problem):
+            return done()
+        try:
+            document = _lenient.decode(text)
+        except json.JSONDecodeError as error:
+            _parse_problem(text, error, problem)
+            return done()
+        except RecursionError:
+            _too_deep(text, problem)
+            return done()
     except json.JSONDecodeError as error:
-        message = error.msg[0].lower() + error.msg[1:]
-        if error.pos >= len(text.rstrip()):
-            message += "; the file looks truncated"
-        problem("json.parse", message, _pointer_at(text, error.pos), Position(error.lineno, error.colno))
-        return done()
-    except _NonFinite as error:
-        found = _first(text, lambda event: event.kind == "literal" and event.token not in _JSON_LITERALS)
-        pointer, position = (found.pointer, _position(text, found.offset)) if found else ("", None)
-        problem(
-            "json.non-finite",
-            f"{error.args[0]} is not a JSON number (JSON has no NaN or Infinity)",
-            pointer,
-            position,
-        )
-        return done()
-    except _Duplicate:
-        found = _first(text, lambda event: event.duplicate)
-        pointer, position = (found.pointer, _position(text, found.offset)) if found else ("", None)
-        key = pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
-        problem(
-            "json.duplicate-key",
-            f"the key {key!r} appears twice in the same object; one value would be silently lost",
-            pointer,
-            position,
-        )
+        _parse_problem(text, error, problem)
         return done()
     except RecursionError:
         _too_deep(text, problem)
-        return done()
-    except _TooLarge as error:
-        token = error.args[0]
-        found = _first(text, lambda event: event.kind == "number" and event.token == token)
-        pointer, position = (found.pointer, _position(text, found.offset)) if found else ("", None)
-        shown = token if len(token) <= 24 else f"{token[:10]}...{token[-6:]} ({len(token)} characters)"
-        problem("json.number-range", f"{shown} is too large for a 64-bit float", pointer, position)
         return done()
 
     if _depth_exceeds(document, MAX_DEPTH):
@@ -193,6 +177,59 @@ def load_positioned(data: bytes) -> Loaded:
         )
         return done()
     return done(document)
+
+
+#: Reads what Python's json reads: for documents whose only problem is duplicate keys.
+_lenient = json.JSONDecoder()
+
+#: At most this many value problems are reported per document (a file full of NaN says so enough).
+MAX_VALUE_PROBLEMS = 20
+
+
+def _parse_problem(text: str, error: json.JSONDecodeError, problem) -> None:
+    message = error.msg[0].lower() + error.msg[1:]
+    if error.pos >= len(text.rstrip()):
+        message += "; the file looks truncated"
+    problem("json.parse", message, _pointer_at(text, error.pos), Position(error.lineno, error.colno))
+
+
+def _report_values(text: str, problem) -> bool:
+    """Report every duplicate key, NaN or Infinity, and number out of the float range, in order;
+    True when there were only duplicate keys."""
+    found = 0
+    only_duplicates = True
+    for event in scan(text):
+        if event.duplicate:
+            key = event.pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+            rule = "json.duplicate-key"
+            message = f"the key {key!r} appears twice in the same object; only the last value is kept"
+        elif event.kind == "literal" and event.token not in _JSON_LITERALS:
+            rule = "json.non-finite"
+            message = f"{event.token} is not a JSON number (JSON has no NaN or Infinity)"
+        elif event.kind == "number" and _overflows(event.token):
+            rule = "json.number-range"
+            token = event.token
+            shown = token if len(token) <= 24 else f"{token[:10]}...{token[-6:]} ({len(token)} characters)"
+            message = f"{shown} is too large for a 64-bit float"
+        else:
+            continue
+        only_duplicates = only_duplicates and rule == "json.duplicate-key"
+        problem(rule, message, event.pointer, _position(text, event.offset))
+        found += 1
+        if found == MAX_VALUE_PROBLEMS:
+            break
+    return only_duplicates
+
+
+def _overflows(token: str) -> bool:
+    try:
+        if any(c in token for c in ".eE"):
+            _parse_float(token)
+        else:
+            _parse_int(token)
+    except _TooLarge:
+        return True
+    return False
 
 
 def _too_deep(text: str, problem) -> None:
