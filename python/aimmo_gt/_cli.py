@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from . import _api
 from ._api import PROFILES
-from ._reporters import REPORTERS, Summary
+from ._reporters import REPORTERS, Summary, tool_version
 from ._rules import RULES
 from ._runner import UNTUNABLE, Options, default_jobs, run
 from ._walk import Walker
@@ -67,9 +67,8 @@ def _jobs(text: str) -> int:
 
 def _load_rules() -> None:
     # The validator registers its own rules (geometry., ...) when imported; --warn/--ignore and
-    # `rules` need the full table.
-    with contextlib.suppress(ImportError):
-        from . import _validator  # noqa: F401
+    # `rules` need the full table before any document is checked.
+    from . import _validator  # noqa: F401
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
@@ -84,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run 'aimmo-gt COMMAND --help' for a command's options.\n\n" + _EXIT_HELP,
         formatter_class=_Formatter,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {tool_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     validate = commands.add_parser(
@@ -176,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="report a file (or JSON Lines line) larger than N bytes as file.too-large instead of "
         "reading it; K, M, G suffixes allowed (default: 256M)",
     )
-    validate.set_defaults(handler=_validate)
+    validate.set_defaults(handler=_validate, command_parser=validate)
 
     rules = commands.add_parser(
         "rules",
@@ -186,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=_Formatter,
     )
     rules.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
-    rules.set_defaults(handler=_rules)
+    rules.set_defaults(handler=_rules, command_parser=rules)
     return parser
 
 
@@ -274,9 +274,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit:  # argparse's usage errors (2) and --help (0)
         return exit.code if isinstance(exit.code, int) else EXIT_USAGE
-    command = parser._subparsers._group_actions[0].choices[args.command]  # for its own usage line
     try:
-        return args.handler(args, command)
+        return args.handler(args, args.command_parser)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return EXIT_INTERRUPTED

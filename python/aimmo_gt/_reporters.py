@@ -19,7 +19,7 @@ TOOL = "aimmo-gt"
 INFORMATION_URI = "https://github.com/aimmo-gt/aimmo-gt"
 
 
-def _version() -> str:
+def tool_version() -> str:
     try:
         from importlib.metadata import version
 
@@ -211,7 +211,7 @@ class SarifReporter(Reporter):
             }
             for rule in RULES.values()
         ]
-        driver = {"name": TOOL, "version": _version(), "informationUri": INFORMATION_URI, "rules": rules}
+        driver = {"name": TOOL, "version": tool_version(), "informationUri": INFORMATION_URI, "rules": rules}
         head = {"$schema": self.SCHEMA, "version": "2.1.0"}
         self.stream.write(
             json.dumps(head)[:-1]
