@@ -89,3 +89,23 @@ def test_memory_does_not_grow_with_the_number_of_valid_files(cli, tmp_path, docu
     peak_large = _peak(cli, large, tmp_path / "large.json")
     assert json.loads((tmp_path / "large.json").read_text())["summary"]["valid"] == 1000
     assert peak_large < peak_small * 1.2 + 64 * 1024, (peak_small, peak_large)
+
+
+def test_jobs_2_is_identical_to_jobs_1_for_json_lines(cli, tmp_path, documents, pools):
+    lines = [json.dumps(doc, ensure_ascii=False) for doc in documents.values()] * 5
+    lines[7] = lines[7][:40]
+    lines[50] = "NaN"
+    path = tmp_path / "export.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    outputs = []
+    for jobs in ("1", "2"):
+        run = cli("validate", "--jsonl", "--format", "sarif", "--jobs", jobs, path)
+        assert run.code == 1
+        outputs.append(run.out)
+    assert pools == [2]
+    assert outputs[0] == outputs[1]
+    results = json.loads(outputs[0])["runs"][0]["results"]
+    assert [(r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in results] == [
+        ("json.parse", 8),
+        ("json.non-finite", 51),
+    ]
