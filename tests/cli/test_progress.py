@@ -9,6 +9,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from aimmo_gt._progress import Progress
 
 
@@ -34,7 +36,10 @@ def test_disabled_progress_writes_nothing():
 
 
 def _stderr_on_a_terminal(*args: str) -> tuple[int, bytes, bytes]:
-    leader, follower = pty.openpty()
+    try:
+        leader, follower = pty.openpty()
+    except OSError as error:  # a sandbox without /dev/ptmx: the unit tests above still run
+        pytest.skip(f"no pseudo-terminal to run the command on: {error}")
     try:
         done = subprocess.run(
             [sys.executable, "-m", "aimmo_gt", "validate", *args], stdout=subprocess.PIPE, stderr=follower
