@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from . import _api
 from ._api import PROFILES
 from ._reporters import REPORTERS, Summary, tool_version
-from ._rules import RULES
-from ._runner import UNTUNABLE, Options, default_jobs, run
+from ._rules import RULES, UNTUNABLE
+from ._runner import Options, default_jobs, run
 from ._walk import Walker
 
 #: Exit statuses: a contract (tests/cli/test_exit_codes.py asserts each).
@@ -63,12 +63,6 @@ def _jobs(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of processes")
     return value
-
-
-def _load_rules() -> None:
-    # The validator registers its own rules (geometry., ...) when imported; --warn/--ignore and
-    # `rules` need the full table before any document is checked.
-    from . import _validator  # noqa: F401
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
@@ -197,7 +191,6 @@ def _usage_error(parser: argparse.ArgumentParser, message: str) -> int:
 
 
 def _rules(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    _load_rules()
     if args.format == "json":
         rules = [{"id": r.id, "severity": r.severity, "summary": r.summary} for r in RULES.values()]
         sys.stdout.write(json.dumps({"rules": rules}, ensure_ascii=False, indent=2) + "\n")
@@ -221,7 +214,6 @@ def _open_output(path: str | None):
 def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from ._progress import Progress
 
-    _load_rules()
     unknown = _api.check_selectors([*args.warn, *args.ignore])
     if unknown:
         return _usage_error(

@@ -69,31 +69,10 @@ def _is_valid(diagnostics: Iterable[Diagnostic], strict: bool) -> bool:
     return not any(d.severity == "error" or (strict and d.severity == "warning") for d in diagnostics)
 
 
-#: Rules that mean the file was not checked at all. --warn and --ignore leave them errors: lowering
-#: one would let a file pass that nobody read (the command line refuses them by name).
-UNTUNABLE = frozenset(
-    (
-        "file.unreadable",
-        "file.too-large",
-        "json.empty",
-        "json.encoding",
-        "json.parse",
-        "json.non-finite",
-        "json.depth",
-        "json.number-range",
-        "json.root-type",
-        "internal.error",
-    )
-)
-
-
 def _tuned(diagnostics, positions, options: Options):
+    # tune() keeps the rules that mean a file was not checked (UNTUNABLE) whatever the options say.
     kept, where = [], []
     for diagnostic, position in zip(diagnostics, positions, strict=True):
-        if diagnostic.rule in UNTUNABLE:
-            kept.append(diagnostic)
-            where.append(position)
-            continue
         for tuned in tune((diagnostic,), options.warn, options.ignore):
             kept.append(tuned)
             where.append(position)

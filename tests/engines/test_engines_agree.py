@@ -6,6 +6,7 @@ import copy
 import json
 import random
 import subprocess
+import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -13,7 +14,6 @@ from pathlib import Path
 
 import jsonschema_rs
 import pytest
-import tomllib
 from jsonschema_specifications import REGISTRY as SPECIFICATIONS
 from referencing.jsonschema import DRAFT202012
 
