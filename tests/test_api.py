@@ -180,3 +180,11 @@ def test_a_pathologically_deep_value_is_a_diagnostic_not_an_exception(where):
     assert found.rule == "json.depth"
     assert found.pointer.startswith(prefix + "/0/0")
     assert found.pointer.count("/") == 65
+
+
+def test_rules_that_mean_a_file_was_not_checked_cannot_be_tuned():
+    from aimmo_gt._api import tune
+    from aimmo_gt._diagnostics import Diagnostic
+
+    parse = Diagnostic("json.parse", "error", "", "truncated")
+    assert list(tune([parse], warn=["json."], ignore=["json.parse"])) == [parse]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 import tomllib
+
+import pytest
 
 import aimmo_gt
 from aimmo_gt._rules import INPUT_RULES

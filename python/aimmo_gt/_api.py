@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from ._diagnostics import Diagnostic
-from ._rules import RULES
+from ._rules import RULES, UNTUNABLE
 
 #: The resource types, each a schema under schemas/v1/profiles/.
 PROFILES = ("image", "image-pixel", "sequence", "pointcloud", "video", "text")
@@ -70,9 +70,12 @@ def check_selectors(selectors: Iterable[str]) -> list[str]:
 def tune(
     diagnostics: Iterable[Diagnostic], warn: Iterable[str] = (), ignore: Iterable[str] = ()
 ) -> Iterator[Diagnostic]:
-    """Apply --ignore and --warn to diagnostics (ignore wins over warn)."""
+    """Apply --ignore and --warn to diagnostics (ignore wins over warn; UNTUNABLE rules stay)."""
     warn, ignore = tuple(warn), tuple(ignore)
     for diagnostic in diagnostics:
+        if diagnostic.rule in UNTUNABLE:
+            yield diagnostic
+            continue
         if ignore and _matches(diagnostic.rule, ignore):
             continue
         if warn and diagnostic.severity == "error" and _matches(diagnostic.rule, warn):

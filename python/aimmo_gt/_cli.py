@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 from . import _api
 from ._api import PROFILES
-from ._reporters import REPORTERS, Summary
-from ._rules import RULES
+from ._reporters import REPORTERS, Summary, tool_version
+from ._rules import RULES, UNTUNABLE
 from ._runner import Options, default_jobs, run
 from ._walk import Walker
 
@@ -30,7 +30,8 @@ exit status:
   0  every file is valid (warnings allowed, unless --strict)
   1  at least one file is invalid or could not be read: a path that does not exist,
      an unreadable or too large file, a symbolic link loop, a JSON error, a schema error
-  2  usage error: unknown option, --profile, or rule in --warn/--ignore
+  2  usage error: unknown option or --profile; a rule in --warn/--ignore that does not exist,
+     or that says a file could not be read (those cannot be lowered or ignored)
 """
 
 _VALIDATE_EXAMPLES = """\
@@ -64,13 +65,6 @@ def _jobs(text: str) -> int:
     return value
 
 
-def _load_rules() -> None:
-    # The validator registers its own rules (geometry., ...) when imported; --warn/--ignore and
-    # `rules` need the full table.
-    with contextlib.suppress(ImportError):
-        from . import _validator  # noqa: F401
-
-
 def _fast_available() -> bool:
     import importlib.util
 
@@ -89,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run 'aimmo-gt COMMAND --help' for a command's options.\n\n" + _EXIT_HELP,
         formatter_class=_Formatter,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {tool_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     validate = commands.add_parser(
@@ -131,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--strict", action="store_true", help="a file with warnings is invalid too")
     validate.add_argument(
         "--format",
-        choices=sorted(REPORTERS),
+        choices=list(REPORTERS),
         default="text",
         help="report format: text (default; one line per problem and a summary), json (one JSON "
         "object), junit (JUnit XML, a testcase per file), sarif (SARIF 2.1.0, with line and column)",
@@ -189,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="report a file (or JSON Lines line) larger than N bytes as file.too-large instead of "
         "reading it; K, M, G suffixes allowed (default: 256M)",
     )
-    validate.set_defaults(handler=_validate)
+    validate.set_defaults(handler=_validate, command_parser=validate)
 
     rules = commands.add_parser(
         "rules",
@@ -199,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=_Formatter,
     )
     rules.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
-    rules.set_defaults(handler=_rules)
+    rules.set_defaults(handler=_rules, command_parser=rules)
     return parser
 
 
@@ -210,7 +205,6 @@ def _usage_error(parser: argparse.ArgumentParser, message: str) -> int:
 
 
 def _rules(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    _load_rules()
     if args.format == "json":
         rules = [{"id": r.id, "severity": r.severity, "summary": r.summary} for r in RULES.values()]
         sys.stdout.write(json.dumps({"rules": rules}, ensure_ascii=False, indent=2) + "\n")
@@ -234,19 +228,20 @@ def _open_output(path: str | None):
 def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from ._progress import Progress
 
-    if args.warn or args.ignore or args.format == "sarif":
-        # Importing the validator costs more than checking a small file: only when the full rule
-        # table is needed (otherwise a file with problems imports it when it is checked).
-        _load_rules()
     if args.engine == "fast" and not _fast_available():
-        return _usage_error(
-            parser, "--engine fast needs msgspec: pip install 'aimmo-gt[fast]'"
-        )
+        return _usage_error(parser, "--engine fast needs msgspec: pip install 'aimmo-gt[fast]'")
     unknown = _api.check_selectors([*args.warn, *args.ignore])
     if unknown:
         return _usage_error(
             parser,
             f"no rule is named {', '.join(map(repr, unknown))} (see 'aimmo-gt rules' for the rule ids)",
+        )
+    fixed = sorted(set(args.warn + args.ignore) & UNTUNABLE)
+    if fixed:
+        return _usage_error(
+            parser,
+            f"{', '.join(fixed)} cannot be lowered or ignored: such a file was not checked at all "
+            "(a prefix such as 'json.' selects only the rules that can be)",
         )
     options = Options(
         args.profile,
@@ -256,12 +251,14 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         positions=args.format == "sarif",
         engine=args.engine,
     )
-    walker = Walker(exclude=args.exclude, jsonl=args.jsonl, max_bytes=args.max_bytes)
     jobs = args.jobs or default_jobs()
     try:
         output = _open_output(args.output)
     except OSError as error:
         return _usage_error(parser, f"cannot write {args.output!r}: {error.strerror}")
+    # The report may be written inside a walked directory; it is not a GT file.
+    skip = [args.output] if args.output else []
+    walker = Walker(exclude=args.exclude, jsonl=args.jsonl, max_bytes=args.max_bytes, skip=skip)
     summary = Summary()
     progress = Progress(sys.stderr, enabled=not args.quiet and sys.stderr.isatty())
     with output as stream:
@@ -290,9 +287,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit:  # argparse's usage errors (2) and --help (0)
         return exit.code if isinstance(exit.code, int) else EXIT_USAGE
-    command = parser._subparsers._group_actions[0].choices[args.command]  # for its own usage line
     try:
-        return args.handler(args, command)
+        return args.handler(args, args.command_parser)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return EXIT_INTERRUPTED

@@ -18,11 +18,6 @@ MAX_DEPTH = 64
 _BOM = b"\xef\xbb\xbf"
 _WHITESPACE = b" \t\r\n"
 
-#: A cheap trigger for the careful number scan: a run of 309+ digits, or a number with an exponent of
-#: 100 or more. The look-arounds keep hex ids ("...3e123-...") from triggering it; text inside other
-#: strings may still trigger it, and the careful scan then finds nothing and says nothing.
-_MAYBE_HUGE = re.compile(r"\d{309}|(?<![\w.-])-?\d+(?:\.\d+)?[eE]\+?0*[1-9]\d{2,}(?![\w.-])")
-
 
 @dataclass(frozen=True, slots=True)
 class Position:
@@ -65,7 +60,35 @@ def _reject_constant(name: str):
     raise _NonFinite(name)
 
 
-_decoder = json.JSONDecoder(object_pairs_hook=_pairs_hook, parse_constant=_reject_constant)
+class _TooLarge(ValueError):
+    pass
+
+
+_FLOAT_MAX = 1.7976931348623157e308
+
+
+def _parse_int(token: str) -> int:
+    # Checked before int(): past 4,300 digits int() refuses (a ValueError with no position).
+    if len(token) >= 309 and (len(token) > 4000 or abs(int(token)) > _FLOAT_MAX):
+        raise _TooLarge(token)
+    return int(token)
+
+
+def _parse_float(token: str) -> float:
+    value = float(token)
+    if math.isinf(value):
+        raise _TooLarge(token)
+    return value
+
+
+# The hooks cost little (a call per number and object) and find what json accepts but we must not:
+# NaN and Infinity, numbers that overflow a float (json turns 1e400 into inf), and duplicate keys.
+_decoder = json.JSONDecoder(
+    object_pairs_hook=_pairs_hook,
+    parse_constant=_reject_constant,
+    parse_int=_parse_int,
+    parse_float=_parse_float,
+)
 
 
 def load(data: bytes) -> tuple[object | None, list[Diagnostic]]:
@@ -118,55 +141,28 @@ def load_positioned(data: bytes) -> Loaded:
         )
         return done()
 
-    if _MAYBE_HUGE.search(text):
-        found = _find_huge_number(text)
-        if found is not None:
-            pointer, offset, token = found
-            shown = token if len(token) <= 24 else f"{token[:10]}...{token[-6:]} ({len(token)} characters)"
-            problem(
-                "json.number-range",
-                f"{shown} is too large for a 64-bit float",
-                pointer,
-                _position(text, offset),
-            )
-            return done()
-
     try:
         document = _decoder.decode(text)
+    except (_NonFinite, _Duplicate, _TooLarge):
+        # Values Python's json reads but JSON (or a float) cannot hold: report every one. When the
+        # only ones are duplicate keys the document is well defined (the last value wins, as in
+        # every JSON library), so it is read that way and checked as usual. NaN, Infinity and
+        # overflowing numbers would only make the checks cascade: no document then.
+        if not _report_values(text, problem):
+            return done()
+        try:
+            document = _lenient.decode(text)
+        except json.JSONDecodeError as error:
+            _parse_problem(text, error, problem)
+            return done()
+        except RecursionError:
+            _too_deep(text, problem)
+            return done()
     except json.JSONDecodeError as error:
-        message = error.msg[0].lower() + error.msg[1:]
-        if error.pos >= len(text.rstrip()):
-            message += "; the file looks truncated"
-        problem("json.parse", message, _pointer_at(text, error.pos), Position(error.lineno, error.colno))
-        return done()
-    except _NonFinite as error:
-        found = _first(text, lambda event: event.kind == "literal" and event.token not in _JSON_LITERALS)
-        pointer, position = (found.pointer, _position(text, found.offset)) if found else ("", None)
-        problem(
-            "json.non-finite",
-            f"{error.args[0]} is not a JSON number (JSON has no NaN or Infinity)",
-            pointer,
-            position,
-        )
-        return done()
-    except _Duplicate:
-        found = _first(text, lambda event: event.duplicate)
-        pointer, position = (found.pointer, _position(text, found.offset)) if found else ("", None)
-        key = pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
-        problem(
-            "json.duplicate-key",
-            f"the key {key!r} appears twice in the same object; one value would be silently lost",
-            pointer,
-            position,
-        )
+        _parse_problem(text, error, problem)
         return done()
     except RecursionError:
         _too_deep(text, problem)
-        return done()
-    except ValueError as error:  # an integer of more digits than int() converts
-        found = _find_huge_number(text)
-        pointer, position = (found[0], _position(text, found[1])) if found else ("", None)
-        problem("json.number-range", f"a number is too large for a 64-bit float ({error})", pointer, position)
         return done()
 
     if _depth_exceeds(document, MAX_DEPTH):
@@ -181,6 +177,59 @@ def load_positioned(data: bytes) -> Loaded:
         )
         return done()
     return done(document)
+
+
+#: Reads what Python's json reads: for documents whose only problem is duplicate keys.
+_lenient = json.JSONDecoder()
+
+#: At most this many value problems are reported per document (a file full of NaN says so enough).
+MAX_VALUE_PROBLEMS = 20
+
+
+def _parse_problem(text: str, error: json.JSONDecodeError, problem) -> None:
+    message = error.msg[0].lower() + error.msg[1:]
+    if error.pos >= len(text.rstrip()):
+        message += "; the file looks truncated"
+    problem("json.parse", message, _pointer_at(text, error.pos), Position(error.lineno, error.colno))
+
+
+def _report_values(text: str, problem) -> bool:
+    """Report every duplicate key, NaN or Infinity, and number out of the float range, in order;
+    True when there were only duplicate keys."""
+    found = 0
+    only_duplicates = True
+    for event in scan(text):
+        if event.duplicate:
+            key = event.pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+            rule = "json.duplicate-key"
+            message = f"the key {key!r} appears twice in the same object; only the last value is kept"
+        elif event.kind == "literal" and event.token not in _JSON_LITERALS:
+            rule = "json.non-finite"
+            message = f"{event.token} is not a JSON number (JSON has no NaN or Infinity)"
+        elif event.kind == "number" and _overflows(event.token):
+            rule = "json.number-range"
+            token = event.token
+            shown = token if len(token) <= 24 else f"{token[:10]}...{token[-6:]} ({len(token)} characters)"
+            message = f"{shown} is too large for a 64-bit float"
+        else:
+            continue
+        only_duplicates = only_duplicates and rule == "json.duplicate-key"
+        problem(rule, message, event.pointer, _position(text, event.offset))
+        found += 1
+        if found == MAX_VALUE_PROBLEMS:
+            break
+    return only_duplicates
+
+
+def _overflows(token: str) -> bool:
+    try:
+        if any(c in token for c in ".eE"):
+            _parse_float(token)
+        else:
+            _parse_int(token)
+    except _TooLarge:
+        return True
+    return False
 
 
 def _too_deep(text: str, problem) -> None:
@@ -202,17 +251,17 @@ def _json_type(value: object) -> str:
 
 
 def _depth_exceeds(document: object, limit: int) -> bool:
-    """True when containers nest more than `limit` levels (iterative: no recursion on deep input)."""
-    level = [document] if isinstance(document, (dict, list)) else []
+    """True when containers nest more than `limit` levels (level by level: no recursion on deep input)."""
+    level = [document] if type(document) in (dict, list) else []
     depth = 0
     while level:
         depth += 1
         if depth > limit:
             return True
-        below = []
+        below: list = []
         for container in level:
-            values = container.values() if isinstance(container, dict) else container
-            below.extend(value for value in values if isinstance(value, (dict, list)))
+            values = container.values() if type(container) is dict else container
+            below += [value for value in values if type(value) is list or type(value) is dict]
         level = below
     return False
 
@@ -335,19 +384,6 @@ def _position(text: str, offset: int) -> Position:
     line = text.count("\n", 0, offset) + 1
     column = offset - (text.rfind("\n", 0, offset) + 1) + 1
     return Position(line, column)
-
-
-def _find_huge_number(text: str) -> tuple[str, int, str] | None:
-    for event in scan(text):
-        if event.kind != "number":
-            continue
-        token = event.token
-        if any(c in token for c in ".eE"):
-            if math.isinf(float(token)):
-                return event.pointer, event.offset, token
-        elif len(token.lstrip("-")) > 308 and (len(token) > 4000 or abs(int(token)) > 1.7976931348623157e308):
-            return event.pointer, event.offset, token
-    return None
 
 
 def locate(text: str, pointers: Collection[str]) -> dict[str, Position]:

@@ -26,7 +26,8 @@ class Progress:
             return
         self.drawn_at = now
         rate = files / max(now - self.started, 1e-9)
-        line = f"checked {files} files ({rate:,.0f} files/s), {invalid} invalid, {errors} errors"
+        noun = "file" if files == 1 else "files"
+        line = f"checked {files} {noun} ({rate:,.0f} files/s), {invalid} invalid, {errors} errors"
         self.stream.write("\r" + line.ljust(self.width))
         self.stream.flush()
         self.width = len(line)

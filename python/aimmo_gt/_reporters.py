@@ -16,10 +16,9 @@ from ._rules import RULES
 from ._runner import FileReport
 
 TOOL = "aimmo-gt"
-INFORMATION_URI = "https://github.com/aimmo-gt/aimmo-gt"
 
 
-def _version() -> str:
+def tool_version() -> str:
     try:
         from importlib.metadata import version
 
@@ -211,7 +210,8 @@ class SarifReporter(Reporter):
             }
             for rule in RULES.values()
         ]
-        driver = {"name": TOOL, "version": _version(), "informationUri": INFORMATION_URI, "rules": rules}
+        # No informationUri: the project has no published home yet (the schema base URI is an id).
+        driver = {"name": TOOL, "version": tool_version(), "rules": rules}
         head = {"$schema": self.SCHEMA, "version": "2.1.0"}
         self.stream.write(
             json.dumps(head)[:-1]

@@ -43,6 +43,18 @@ INPUT_RULES = _table(
     ("json.depth", "error", "The document nests arrays and objects deeper than any GT file does."),
     ("json.number-range", "error", "A number is too large to be represented as a 64-bit float."),
     ("json.root-type", "error", "The document is not a JSON object."),
+    (
+        "internal.error",
+        "error",
+        "The validator itself failed on this file (a bug: please report it); the run went on.",
+    ),
+)
+
+#: Rules that mean a file was not read or not checked at all: they cannot be lowered or ignored,
+#: or an unchecked file would count as valid.
+UNTUNABLE = frozenset(
+    {"file.unreadable", "file.too-large", "json.empty", "json.encoding", "json.parse", "json.non-finite"}
+    | {"json.depth", "json.number-range", "json.root-type", "internal.error"}
 )
 
 #: Structural rules: the JSON Schema keyword that failed, named after the keyword.

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 from typing import TYPE_CHECKING
 
 from ._api import check, tune
@@ -74,6 +75,7 @@ def _is_valid(diagnostics: Iterable[Diagnostic], strict: bool) -> bool:
 
 
 def _tuned(diagnostics, positions, options: Options):
+    # tune() keeps the rules that mean a file was not checked (UNTUNABLE) whatever the options say.
     kept, where = [], []
     for diagnostic, position in zip(diagnostics, positions, strict=True):
         for tuned in tune((diagnostic,), options.warn, options.ignore):
@@ -151,6 +153,12 @@ def fast_clean(data: bytes, profile: str | None, engine: str) -> tuple[bool, str
     return clean_bytes(data, profile)
 
 
+def _worker_init() -> None:
+    # Ctrl-C reaches the whole process group: the main process stops the run and says so; workers
+    # stay quiet instead of each printing a KeyboardInterrupt traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _check_batch(batch: list[Item], options: Options, max_bytes: int) -> list[FileReport]:
     return [check_item(item, options, max_bytes) for item in batch]
 
@@ -167,13 +175,13 @@ def run(items: Iterable[Item], options: Options, *, max_bytes: int, jobs: int = 
     head = list(islice(batches, 2))
     if jobs <= 1 or len(head) < 2:
         # One batch or less: starting processes would cost more than it saves.
-        for batch in (*head, *batches):
+        for batch in chain(head, batches):
             yield from _check_batch(batch, options, max_bytes)
         return
     from concurrent.futures import ProcessPoolExecutor  # imported here: a run of one file needs none
 
     window: deque = deque()
-    pool = ProcessPoolExecutor(max_workers=jobs)
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init)
     try:
         for batch in head:
             window.append(pool.submit(_check_batch, batch, options, max_bytes))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import os
 import stat
@@ -47,20 +48,38 @@ def _too_large(display: str, size: str, max_bytes: int, file: str, line: int = 1
     )
 
 
+def read_limited(stream: BinaryIO, max_bytes: int, size_hint: int = 0) -> bytes:
+    """At most max_bytes + 1 bytes of a stream (one more tells that it is too large).
+
+    Never `read(max_bytes + 1)` at once: that allocates the whole limit (256 MiB) for every file.
+    """
+    if 0 < size_hint <= max_bytes:
+        data = stream.read(size_hint + 1)  # the usual case: a regular file of known size
+        if len(data) <= size_hint:
+            return data
+        chunks = [data]
+    else:
+        chunks = []
+    total = sum(map(len, chunks))
+    while total <= max_bytes:
+        chunk = stream.read(min(1 << 20, max_bytes + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
 def read_file(path: str, max_bytes: int) -> tuple[bytes | None, list[Diagnostic]]:
     """The file's bytes, or the diagnostic that says why they could not be had."""
     try:
-        with open(path, "rb") as handle:
+        with open(path, "rb", buffering=0) as handle:
             size = os.fstat(handle.fileno()).st_size
             if size > max_bytes:
                 message = f"{size} bytes is more than --max-bytes {max_bytes}; not read"
                 return None, [Diagnostic("file.too-large", "error", "", message)]
-            # Read one byte more than allowed: a file that grows, or reports no size (a pipe), is caught.
-            # Asking for the size found plus one first: read(n) allocates n bytes before reading,
-            # and n = max_bytes costs more than reading a small file.
-            data = handle.read(min(size, max_bytes) + 1)
-            if len(data) > size:  # it grew, or has no size: read on up to the limit
-                data += handle.read(max_bytes + 1 - len(data))
+            # A file that grows while read, or has no size (a pipe), is caught by the limit.
+            data = read_limited(handle, max_bytes, size)
     except OSError as error:
         return None, [Diagnostic("file.unreadable", "error", "", _os_message(error))]
     if len(data) > max_bytes:
@@ -84,12 +103,19 @@ class Walker:
         jsonl: bool = False,
         max_bytes: int,
         stdin: BinaryIO | None = None,
+        skip: Iterable[str] = (),
     ):
         self.exclude = tuple(exclude)
         self.jsonl = jsonl
         self.max_bytes = max_bytes
         self.stdin = stdin
         self.suffix = ".jsonl" if jsonl else ".json"
+        # Files never walked into, by device and inode: the report being written (`-o export/r.json`).
+        self.skip = set()
+        for path in skip:
+            with contextlib.suppress(OSError):
+                info = os.stat(path)
+                self.skip.add((info.st_dev, info.st_ino))
 
     def excluded(self, path: str) -> bool:
         if not self.exclude:
@@ -125,7 +151,7 @@ class Walker:
         if self.jsonl:
             yield from self._read_lines(STDIN, stream)
             return
-        data = stream.read(self.max_bytes + 1)
+        data = read_limited(stream, self.max_bytes)
         if len(data) > self.max_bytes:
             yield _too_large(STDIN, "standard input", self.max_bytes, STDIN)
         else:
@@ -204,4 +230,6 @@ class Walker:
                 yield from self._walk(path, ancestors)
                 del ancestors[key]
             elif name.endswith(self.suffix) and (info is None or stat.S_ISREG(info.st_mode)):
+                if info is not None and (info.st_dev, info.st_ino) in self.skip:
+                    continue
                 yield from self._file(path)

@@ -174,6 +174,18 @@ def test_load_is_a_bytes_to_document_seam(image_bytes, image):
     assert document is None and [d.rule for d in diagnostics] == ["json.parse"]
 
 
+def test_the_float_range_boundary():
+    largest = int(1.7976931348623157e308)  # 309 digits, a float
+    assert load(b'{"n": %d}' % largest) == ({"n": largest}, [])
+    assert load(b'{"n": -%d}' % largest) == ({"n": -largest}, [])
+    _document, diagnostics = load(b'{"n": %d}' % (largest * 2))
+    assert [(d.rule, d.pointer) for d in diagnostics] == [("json.number-range", "/n")]
+    assert load(b'{"n": 1.7976931348623157e308, "m": 1e-400}') == (
+        {"n": 1.7976931348623157e308, "m": 0.0},
+        [],
+    )
+
+
 def test_locate_maps_pointers_to_lines_and_columns():
     text = '{\n  "a": [1,\n    {"b/c": 2, "~": [3]}],\n  "d": 4\n}'
     found = locate(text, ["", "/a", "/a/1", "/a/1/b~1c", "/a/1/~0/0", "/d", "/missing"])
@@ -185,3 +197,45 @@ def test_locate_maps_pointers_to_lines_and_columns():
         "/a/1/~0/0": (3, 22),
         "/d": (4, 3),
     }
+
+
+def test_a_document_with_duplicate_keys_is_still_checked(cli, tmp_path, image_bytes):
+    # The last value wins (as in every JSON library); here it breaks the bbox.
+    path = tmp_path / "dup.json"
+    path.write_bytes(image_bytes.replace(b'"type": "bbox",', b'"type": "bbox", "type": "keypoint",', 1))
+    run = cli("validate", "--format", "json", path)
+    found = [(d["rule"], d["pointer"]) for d in run.json()["files"][0]["diagnostics"]]
+    assert found[0] == ("json.duplicate-key", "/annotations/0/type")
+    assert ("schema.required", "/annotations/0") in found  # checked as a keypoint: no keypoints
+    fine = tmp_path / "fine.json"
+    fine.write_bytes(image_bytes.replace(b'"label": "car",', b'"label": "bus", "label": "car",', 1))
+    assert cli("validate", "--ignore", "json.duplicate-key", fine).code == 0
+    assert cli("validate", fine).code == 1
+
+
+def test_every_value_problem_is_reported_and_the_document_is_not_checked(cli, tmp_path, image_bytes):
+    path = tmp_path / "values.json"
+    path.write_bytes(
+        image_bytes.replace(b'"width": 1920', b'"width": NaN', 1)
+        .replace(b'"height": 1080', b'"height": 1e999', 1)
+        .replace(b'"label": "car",', b'"label": "car", "label": "car",', 1)
+    )
+    run = cli("validate", "--format", "json", path)
+    assert [(d["rule"], d["pointer"]) for d in run.json()["files"][0]["diagnostics"]] == [
+        ("json.duplicate-key", "/annotations/0/label"),
+        ("json.number-range", "/metadata/height"),
+        ("json.non-finite", "/metadata/width"),
+    ]
+
+
+def test_rules_that_mean_a_file_was_not_read_cannot_be_lowered(cli, tmp_path):
+    path = tmp_path / "broken.json"
+    path.write_bytes(b"{")
+    for option in ("--warn", "--ignore"):
+        run = cli("validate", option, "json.parse", path)
+        assert run.code == 2 and "json.parse cannot be lowered or ignored" in run.err
+    run = cli("validate", "--format", "json", "--warn", "json.", "--ignore", "file.", path)
+    assert run.code == 1
+    assert [(d["rule"], d["severity"]) for d in run.json()["files"][0]["diagnostics"]] == [
+        ("json.parse", "error")
+    ]

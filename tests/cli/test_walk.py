@@ -112,3 +112,13 @@ def test_no_file_found_says_so(cli, tmp_path):
     run = cli("validate", tmp_path)
     assert run.code == 0
     assert "no *.json file found" in run.err
+
+
+def test_the_report_written_inside_the_export_is_not_walked(cli, tmp_path, image_bytes):
+    (tmp_path / "a.json").write_bytes(image_bytes)
+    report = tmp_path / "report.json"
+    run = cli("validate", "--format", "json", "--output", report, tmp_path)
+    assert run.code == 0
+    assert [entry["path"] for entry in __import__("json").loads(report.read_text())["files"]] == [
+        str(tmp_path / "a.json")
+    ]
