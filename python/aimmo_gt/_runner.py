@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -153,6 +154,17 @@ def fast_clean(data: bytes, profile: str | None, engine: str) -> tuple[bool, str
     return clean_bytes(data, profile)
 
 
+def __getattr__(name: str):
+    # concurrent.futures takes about 12 ms to import, more than checking a small file: the pool
+    # class is imported when a parallel run (or a test replacing it) first asks for it.
+    if name == "ProcessPoolExecutor":
+        from concurrent.futures import ProcessPoolExecutor
+
+        globals()[name] = ProcessPoolExecutor
+        return ProcessPoolExecutor
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def _worker_init() -> None:
     # Ctrl-C reaches the whole process group: the main process stops the run and says so; workers
     # stay quiet instead of each printing a KeyboardInterrupt traceback.
@@ -178,10 +190,8 @@ def run(items: Iterable[Item], options: Options, *, max_bytes: int, jobs: int = 
         for batch in chain(head, batches):
             yield from _check_batch(batch, options, max_bytes)
         return
-    from concurrent.futures import ProcessPoolExecutor  # imported here: a run of one file needs none
-
     window: deque = deque()
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init)
+    pool = sys.modules[__name__].ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init)
     try:
         for batch in head:
             window.append(pool.submit(_check_batch, batch, options, max_bytes))
