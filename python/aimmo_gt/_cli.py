@@ -71,6 +71,19 @@ def _fast_available() -> bool:
     return importlib.util.find_spec("msgspec") is not None
 
 
+class _Version(argparse.Action):
+    """argparse's "version" action, with the version looked up only when asked for: finding it
+    (importlib.metadata) costs more than checking a small file."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0,
+                         help=help or "show the program's version number and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        sys.stdout.write(f"{parser.prog} {tool_version()}\n")
+        parser.exit()
+
+
 class _Formatter(argparse.RawDescriptionHelpFormatter):
     def __init__(self, prog: str) -> None:
         super().__init__(prog, max_help_position=30)
@@ -83,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run 'aimmo-gt COMMAND --help' for a command's options.\n\n" + _EXIT_HELP,
         formatter_class=_Formatter,
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {tool_version()}")
+    parser.add_argument("--version", action=_Version)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     validate = commands.add_parser(
