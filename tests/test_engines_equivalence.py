@@ -296,3 +296,20 @@ def test_cli_reports_are_the_same_with_each_engine(output, tmp_path, capsys):
         reports[engine] = (code, capsys.readouterr().out)
     assert reports["fast"] == reports["reference"]
     assert reports["fast"][0] == 1  # some files are invalid: the comparison is not of empty reports
+
+
+def test_without_msgspec_auto_is_the_reference_and_fast_is_refused(monkeypatch, capsys):
+    from aimmo_gt._cli import main
+
+    path = FIXTURES / "valid" / "vendor-bbox.json"
+    data = path.read_bytes()
+    broken = data.replace(b'"car"', b'""', 1)
+    monkeypatch.setitem(sys.modules, "aimmo_gt._fast", None)  # as if msgspec were not installed
+    for each in (data, broken):
+        assert _report(each, None, "auto") == _report(each, None, "reference")
+    found = _report(broken, None, "auto").diagnostics
+    assert ("schema.minLength", "/annotations/0/label") in rule_pointers(found)
+    with pytest.raises(ImportError, match="msgspec"):
+        check(load_json(path), engine="fast")
+    assert main(["validate", "--engine", "fast", str(path)]) == 2
+    assert "needs msgspec" in capsys.readouterr().err

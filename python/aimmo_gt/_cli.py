@@ -66,9 +66,11 @@ def _jobs(text: str) -> int:
 
 
 def _fast_available() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("msgspec") is not None
+    try:
+        from ._fast import clean_bytes  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 class _Version(argparse.Action):
