@@ -33,7 +33,7 @@ class Options:
     strict: bool = False
     #: Work out the line and column of each diagnostic (costs a scan of each failing file).
     positions: bool = False
-    #: _api.ENGINES: "auto" and "fast" first try the fast engines, which pass a clean file without
+    #: _api.ENGINES: "auto" and "fast" first try the fast engine (_fast.py), which passes a clean file without
     #: the loader and the reference engine (same reports: tests/test_engines_equivalence.py).
     engine: str = "auto"
 
@@ -146,7 +146,7 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
 
 
 def fast_clean(data: bytes, profile: str | None, engine: str) -> tuple[bool, str | None]:
-    """(True, the profile used) when the fast engine for files proves the file clean."""
+    """(True, the profile used) when the fast engine proves the file clean."""
     try:
         from ._fast import clean_bytes
     except ImportError:  # msgspec is missing: "auto" goes on without it ("fast" is refused earlier)
