@@ -125,7 +125,7 @@ def _fast_is_clean(document: object, profile: str | None, engine: str) -> bool:
         from ._fast import clean_document
     except ImportError:
         if engine == "fast":
-            raise ImportError("engine='fast' needs msgspec: pip install 'aimmo-gt[fast]'") from None
+            raise ImportError("engine='fast' needs msgspec: pip install msgspec") from None
         return False
     clean, used = clean_document(document, profile)
     return clean and used == profile

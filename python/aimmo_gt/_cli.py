@@ -174,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=_api.ENGINES,
         default="auto",
         help="how files are checked: fast (a compiled check passes clean files; the reference engine "
-        "explains the others; needs the 'fast' extra), reference (python-jsonschema on every file), "
+        "explains the others; needs msgspec, a dependency), reference (python-jsonschema on every file), "
         "auto (default: fast when installed); the reports are the same",
     )
     validate.add_argument(
@@ -244,7 +244,7 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from ._progress import Progress
 
     if args.engine == "fast" and not _fast_available():
-        return _usage_error(parser, "--engine fast needs msgspec: pip install 'aimmo-gt[fast]'")
+        return _usage_error(parser, "--engine fast needs msgspec: pip install msgspec")
     unknown = _api.check_selectors([*args.warn, *args.ignore])
     if unknown:
         return _usage_error(
