@@ -144,7 +144,7 @@ def decoder(size: tuple[int, int] | None) -> msgspec.json.Decoder:
 
     class Mask(Annotation, tag="segmentation_mask"):
         kind = "segmentation_mask"
-        mask: str  # runLength (and so minLength 2): _runs_ok
+        mask: str  # runLength (and so minLength 1): _runs_totals
         bound: many(2, 2)
 
     class Cuboid(Annotation, tag="cuboid"):
