@@ -512,3 +512,30 @@ def _clean(document, profile: str | None, size) -> tuple[bool, str | None, int]:
         + extra
     )
     return True, used, keys
+
+
+#: Where each use of a vocabulary keyword in the schema files is checked here: (file, JSON pointer of
+#: the subschema, keyword) -> (the keyword's value there, the function that checks it). Nothing reads
+#: it at run time; tests/test_fast_model.py compares it with the schema files, so a keyword added to a
+#: schema, or a use whose value changes, fails that test until this module follows.
+VOCABULARY = {
+    ("document.json", "/properties/annotations", "uniqueIds"): ("id", _clean),
+    ("defs/point.json", "", "withinImage"): ("point", decoder),  # compiled into the point type per size
+    ("annotations/obbox_v2.json", "/properties/rect", "withinImage"): ("rect", _semantic),
+    ("annotations/bbox.json", "/properties/points", "bboxCorners"): (True, _bbox),
+    ("annotations/entity.json", "", "ordered"): (
+        [{"lower": "start", "upper": "end", "strict": True}], _semantic
+    ),
+    ("annotations/entity.json", "", "spanLength"): (
+        {"start": "start", "end": "end", "text": "text"}, _semantic
+    ),
+    ("annotations/frameRange.json", "", "ordered"): (
+        [{"lower": "startFrame", "upper": "endFrame"}, {"lower": "startTime", "upper": "endTime"}],
+        _semantic,
+    ),
+    ("annotations/keypoint.json", "", "keysOf"): ({"invisible_keys": "keypoints"}, _semantic),
+    ("annotations/lasso.json", "/properties/indices", "indexList"): (True, _indices_ok),
+    ("annotations/segmentation_mask.json", "/properties/mask", "runLength"): (True, _runs_totals),
+    ("annotations/segmentation_mask.json", "/properties/bound", "boundOrder"): (True, _semantic),
+    ("annotations/segmentation_mask.json", "", "maskArea"): ({"mask": "mask", "bound": "bound"}, _semantic),
+}
