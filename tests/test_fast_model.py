@@ -366,7 +366,7 @@ class Walk:
         for part in merged["if/then"]:
             condition = merge(parts_of(part.node["if"], part.resolver))
             (tag_field,) = condition["properties"]
-            (tag,) = (merge(condition["properties"][tag_field])["const"],)
+            tag = merge(condition["properties"][tag_field])["const"]
             branches[tag] = parts_of(part.node["then"], part.resolver)
         structs = {m.tag: m for m in getattr(t, "types", ())}
         other = set(merged) - {"type", "required", "properties", "if/then"}
