@@ -8,7 +8,7 @@ import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
-from ._diagnostics import Diagnostic, pointer_from_path
+from ._diagnostics import Diagnostic, Severity, pointer_from_path
 from ._rules import MAX_DEPTH
 
 #: Deepest nesting accepted. A GT document nests five levels (document, annotations, annotation,
@@ -120,7 +120,11 @@ def load_positioned(data: bytes) -> Loaded:
     positions: list[Position | None] = []
 
     def problem(
-        rule: str, message: str, pointer: str = "", position: Position | None = None, severity: str = "error"
+        rule: str,
+        message: str,
+        pointer: str = "",
+        position: Position | None = None,
+        severity: Severity = "error",
     ) -> None:
         if position is not None:
             message = f"{message} (at {position})"
@@ -255,13 +259,13 @@ def _json_type(value: object) -> str:
 
 def _depth_exceeds(document: object, limit: int) -> bool:
     """True when containers nest more than `limit` levels (level by level: no recursion on deep input)."""
-    level = [document] if type(document) in (dict, list) else []
+    level: list[dict | list] = [document] if type(document) is dict or type(document) is list else []
     depth = 0
     while level:
         depth += 1
         if depth > limit:
             return True
-        below: list = []
+        below: list[dict | list] = []
         for container in level:
             values = container.values() if type(container) is dict else container
             below += [value for value in values if type(value) is list or type(value) is dict]
@@ -315,6 +319,7 @@ def scan(text: str) -> Iterator[Event]:
             return
         position = match.end()
         kind = match.lastgroup
+        assert kind is not None  # every alternative of _TOKEN is a named group
         if kind == "space":
             continue
         token = match.group()
@@ -332,6 +337,7 @@ def scan(text: str) -> Iterator[Event]:
         if token == ":":
             continue
         if expect_key:
+            assert frame is not None  # a key is expected only inside an object
             if kind != "string":
                 return
             try:

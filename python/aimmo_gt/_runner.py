@@ -101,6 +101,7 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
         return report(diagnostics, positions)
     data = item.data
     if data is None:
+        assert item.path is not None  # an Item has a path, data or diagnostics
         data, problems = read_file(item.path, max_bytes)
         if data is None:
             return report(*_tuned(problems, (None,) * len(problems), options))
@@ -126,13 +127,13 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
             engine=options.engine,
         )
     except Exception as error:  # a validator bug must cost one file, not the whole run
-        found = Diagnostic(
+        failure = Diagnostic(
             "internal.error",
             "error",
             "",
             f"the validator failed on this file ({type(error).__name__}: {error}); please report it",
         )
-        return report((*diagnostics, found), (*positions, None))
+        return report((*diagnostics, failure), (*positions, None))
     found = result.diagnostics
     where: tuple[Position | None, ...] = (None,) * len(found)
     if found and options.positions:
