@@ -105,9 +105,7 @@ def decoder(size: tuple[int, int] | None) -> msgspec.json.Decoder:
     def many(low: int, high: int | None = None):
         return Annotated[list[point], Meta(min_length=low, max_length=high)]
 
-    options = {"forbid_unknown_fields": True, "kw_only": True, "tag_field": "type", "gc": False}
-
-    class Annotation(Struct, **options):
+    class Annotation(Struct, forbid_unknown_fields=True, kw_only=True, tag_field="type", gc=False):
         #: The `type`, as a plain class attribute (msgspec keeps the tag in __struct_config__).
         kind: ClassVar[str] = ""
         id: str
@@ -440,7 +438,9 @@ def _guess(data: bytes, key: bytes) -> int | None:
 def _guess_size(data: bytes) -> tuple[int, int] | None:
     """The image size, guessed from the text before decoding; a wrong guess costs a second decode."""
     width = _guess(data, b'"width"')
-    height = None if width is None else _guess(data, b'"height"')
+    if width is None:
+        return None
+    height = _guess(data, b'"height"')
     return None if height is None else (width, height)
 
 
@@ -563,10 +563,12 @@ VOCABULARY = {
     ("annotations/obbox_v2.json", "/properties/rect", "withinImage"): ("rect", _semantic),
     ("annotations/bbox.json", "/properties/points", "bboxCorners"): (True, _bbox),
     ("annotations/entity.json", "", "ordered"): (
-        [{"lower": "start", "upper": "end", "strict": True}], _semantic
+        [{"lower": "start", "upper": "end", "strict": True}],
+        _semantic,
     ),
     ("annotations/entity.json", "", "spanLength"): (
-        {"start": "start", "end": "end", "text": "text"}, _semantic
+        {"start": "start", "end": "end", "text": "text"},
+        _semantic,
     ),
     ("annotations/frameRange.json", "", "ordered"): (
         [{"lower": "startFrame", "upper": "endFrame"}, {"lower": "startTime", "upper": "endTime"}],
