@@ -117,8 +117,7 @@ def image_size(document: object) -> tuple[float, float] | None:
     if isinstance(metadata, dict):
         width, height = metadata.get("width"), metadata.get("height")
         if _is_number(width) and _is_number(height):
-            # TODO: no cast once _keywords._is_number is a TypeGuard (branch fuzz); mypy then calls
-            # this cast redundant.
+            # TODO: drop the cast once _keywords._is_number is a TypeGuard (after branch fuzz merges).
             return cast("tuple[float, float]", (width, height))
     return None
 
