@@ -33,8 +33,29 @@ def _is_point(value: object) -> bool:
     return isinstance(value, list) and len(value) == 2 and all(map(_is_number, value))
 
 
+#: Python's int <-> str conversions refuse more than sys.get_int_max_str_digits() digits (4300 by
+#: default, raising ValueError); 14,000 bits is about 4,200 digits, safely below.
+_HUGE_BITS = 14_000
+
+
 def _fmt(value: float) -> str:
-    return repr(value) if isinstance(value, float) and not value.is_integer() else str(int(value))
+    if isinstance(value, float) and not value.is_integer():
+        return repr(value)
+    value = int(value)
+    if value.bit_length() > _HUGE_BITS:
+        return f"a {int(value.bit_length() * math.log10(2)) + 1}-digit number"
+    return str(value)
+
+
+def _int(digits: str) -> int:
+    """int(digits) for any number of digits (a mask count is a string of any length)."""
+    if len(digits) <= 4000:
+        return int(digits)
+    value = 0
+    for start in range(0, len(digits), 4000):
+        chunk = digits[start : start + 4000]
+        value = value * 10 ** len(chunk) + int(chunk)
+    return value
 
 
 def _xy(point) -> str:
@@ -138,7 +159,7 @@ def mask_runs(mask: str) -> list[int] | None:
         match = _RUN.match(mask, position)
         if not match or match.group(1)[0] == "0":
             return None
-        counts.append(int(match.group(1)))
+        counts.append(_int(match.group(1)))
         position = match.end()
     return counts or None
 
@@ -157,7 +178,7 @@ def runLength(validator, value, instance, schema) -> Errors:  # noqa: N802
             )
             return
         if match.group(1)[0] == "0":
-            problem = "a count of 0" if int(match.group(1)) == 0 else "a count with a leading zero"
+            problem = "a count of 0" if match.group(1).strip("0") == "" else "a count with a leading zero"
             yield ValidationError(
                 f"the mask's run {run} {match.group(0)!r} at character {position + 1} has {problem}; "
                 "counts are positive numbers"
@@ -203,7 +224,7 @@ def maskArea(validator, names, instance, schema) -> Errors:  # noqa: N802
     inclusive = (x2 - x1 + 1) * (y2 - y1 + 1)
     if total not in (exclusive, inclusive):
         yield ValidationError(
-            f"the mask's runs add up to {total} pixels but its bound {_xy(bound[0])}-{_xy(bound[1])} "
+            f"the mask's runs add up to {_fmt(total)} pixels but its bound {_xy(bound[0])}-{_xy(bound[1])} "
             f"covers {_fmt(exclusive)} (or {_fmt(inclusive)} counting its bottom-right edge)",
             path=[names["mask"]],
         )
@@ -266,7 +287,7 @@ def spanLength(validator, names, instance, schema) -> Errors:  # noqa: N802
     if isinstance(start, bool) or isinstance(end, bool) or end - start == len(text):
         return
     yield ValidationError(
-        f"{names['end']} - {names['start']} is {end - start} but the text {text!r} has "
+        f"{names['end']} - {names['start']} is {_fmt(end - start)} but the text {text!r} has "
         f"{len(text)} characters",
         path=[names["end"]],
     )
@@ -371,10 +392,10 @@ def satisfy_maskArea(names, instance, context):  # noqa: N802
     area = exclusive if exclusive > 0 and len(runs) % 2 else inclusive
     counts, left = [], area
     for count, letter in runs[:-1]:
-        if left - int(count) < 1:
+        if left - _int(count) < 1:
             break
         counts.append(f"{count}{letter}")
-        left -= int(count)
+        left -= _int(count)
     instance[names["mask"]] = "".join(counts) + f"{left}{runs[-1][1]}"
     return instance
 
