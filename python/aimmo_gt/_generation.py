@@ -23,10 +23,27 @@ _LOWER = {"minimum", "exclusiveMinimum", "minItems", "minLength", "minProperties
 _UPPER = {"maximum", "exclusiveMaximum", "maxItems", "maxLength", "maxProperties"}
 #: Every standard keyword the view knows how to carry into draft 07. Anything else raises, so a schema
 #: that starts using a new keyword fails the fuzz tests loudly instead of being fuzzed as if it were absent.
-_KNOWN = {
-    "type", "enum", "const", "required", "properties", "additionalProperties", "propertyNames",
-    "items", "additionalItems", "pattern", "format", "uniqueItems", "dependencies", "not", "anyOf",
-} | _LOWER | _UPPER
+_KNOWN = (
+    {
+        "type",
+        "enum",
+        "const",
+        "required",
+        "properties",
+        "additionalProperties",
+        "propertyNames",
+        "items",
+        "additionalItems",
+        "pattern",
+        "format",
+        "uniqueItems",
+        "dependencies",
+        "not",
+        "anyOf",
+    }
+    | _LOWER
+    | _UPPER
+)
 
 
 class Unsupported(NotImplementedError):
@@ -48,7 +65,7 @@ def _merge_types(a: set[str] | None, b: set[str] | None) -> set[str] | None:
         return a if b is None else b
     merged = a & b
     # "integer" is a subset of "number".
-    if "number" in a and "integer" in b or "number" in b and "integer" in a:
+    if ("number" in a and "integer" in b) or ("number" in b and "integer" in a):
         merged.add("integer")
     return merged
 
@@ -101,7 +118,8 @@ def _merge_plain(a: dict, b: dict) -> dict | bool:
             out[name] = merge(va, vb)
         elif name == "dependencies":
             out[name] = {
-                key: list(dict.fromkeys([*va.get(key, []), *vb.get(key, [])])) for key in va.keys() | vb.keys()
+                key: list(dict.fromkeys([*va.get(key, []), *vb.get(key, [])]))
+                for key in va.keys() | vb.keys()
             }
         elif name in KEYWORDS and isinstance(va, list) and isinstance(vb, list):
             out[name] = [*va, *(item for item in vb if item not in va)]
@@ -138,7 +156,11 @@ def _merge_plain(a: dict, b: dict) -> dict | bool:
     for name in out.get("required", []):
         if out.get("properties", {}).get(name, out.get("additionalProperties", True)) is False:
             return False
-    for low, high in (("minItems", "maxItems"), ("minLength", "maxLength"), ("minProperties", "maxProperties")):
+    for low, high in (
+        ("minItems", "maxItems"),
+        ("minLength", "maxLength"),
+        ("minProperties", "maxProperties"),
+    ):
         if low in out and high in out and out[low] > out[high]:
             return False
     return out
@@ -175,7 +197,7 @@ def _discriminator(condition) -> tuple[str, Any] | None:
     properties = condition.get("properties", {})
     if condition.get("type", "object") != "object" or len(properties) != 1:
         return None
-    (name, test), = properties.items()
+    ((name, test),) = properties.items()
     if set(test) != {"const"} or condition.get("required") != [name]:
         return None
     return name, test["const"]
@@ -190,7 +212,11 @@ def _if_then_as_any_of(node: dict, blocks: list[dict]) -> dict:
     branches = [merge(block["if"], block.get("then", True)) for block in blocks]
     allowed = _property(node, name)
     covered = [value for _, value in tests]
-    values = allowed.get("enum", [allowed["const"]] if "const" in allowed else None) if isinstance(allowed, dict) else None
+    values = (
+        allowed.get("enum", [allowed["const"]] if "const" in allowed else None)
+        if isinstance(allowed, dict)
+        else None
+    )
     if values is None:
         raise Unsupported(f"if/then on {name!r}, whose values are not an enum")
     others = [v for v in values if _key(v) not in {_key(c) for c in covered}]
@@ -216,7 +242,9 @@ def _translate(node, resolver, seen: tuple[int, ...]):
         elif name == "allOf":
             for sub in value:
                 if isinstance(sub, dict) and "if" in sub:
-                    conditionals.append({k: _translate(v, resolver, seen) for k, v in sub.items() if k not in _NOTES})
+                    conditionals.append(
+                        {k: _translate(v, resolver, seen) for k, v in sub.items() if k not in _NOTES}
+                    )
                 else:
                     parts.append(_translate(sub, resolver, seen))
         elif name in ("anyOf", "oneOf"):
@@ -224,7 +252,9 @@ def _translate(node, resolver, seen: tuple[int, ...]):
             parts.append({"anyOf": [_translate(sub, resolver, seen) for sub in value]})
         elif name in ("properties", "dependentRequired"):
             key = "dependencies" if name == "dependentRequired" else name
-            own[key] = {k: _translate(v, resolver, seen) if name == "properties" else v for k, v in value.items()}
+            own[key] = {
+                k: _translate(v, resolver, seen) if name == "properties" else v for k, v in value.items()
+            }
         elif name in ("additionalProperties", "propertyNames", "not"):
             own[name] = _translate(value, resolver, seen)
         elif name == "prefixItems":

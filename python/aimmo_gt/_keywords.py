@@ -342,7 +342,7 @@ def _widen(low, high, limit):
     return max(0, _below(high)), high
 
 
-def satisfy_bboxCorners(value, points, context):  # noqa: N802
+def satisfy_bboxCorners(value, points, context):
     if not value:
         return points
     # The box spanned by the 4 points: its corners are made of their coordinates, so they stay
@@ -353,7 +353,7 @@ def satisfy_bboxCorners(value, points, context):  # noqa: N802
     return [[left, top], [right, top], [right, bottom], [left, bottom]]
 
 
-def satisfy_withinImage(kind, instance, context):  # noqa: N802
+def satisfy_withinImage(kind, instance, context):
     if context.image is None:
         return instance
     width, height = context.image
@@ -367,21 +367,21 @@ def satisfy_withinImage(kind, instance, context):  # noqa: N802
     return [x, y, w, h]
 
 
-def satisfy_runLength(value, mask, context):  # noqa: N802
+def satisfy_runLength(value, mask, context):
     if not value or mask_runs(mask) is not None:
         return mask
     # One run per character, so that different strings give different masks.
     return "".join(f"{ord(c) % 97 + 1}{'TF'[ord(c) % 2]}" for c in mask)
 
 
-def satisfy_boundOrder(value, bound, context):  # noqa: N802
+def satisfy_boundOrder(value, bound, context):
     if not value:
         return bound
     (x1, y1), (x2, y2) = bound
     return [[min(x1, x2), min(y1, y2)], [max(x1, x2), max(y1, y2)]]
 
 
-def satisfy_maskArea(names, instance, context):  # noqa: N802
+def satisfy_maskArea(names, instance, context):
     instance = dict(instance)
     # Integer corners (floor keeps them ordered and within the image), so that an area is a count.
     (x1, y1), (x2, y2) = ((math.floor(x), math.floor(y)) for x, y in instance[names["bound"]])
@@ -400,13 +400,13 @@ def satisfy_maskArea(names, instance, context):  # noqa: N802
     return instance
 
 
-def satisfy_indexList(value, indices, context):  # noqa: N802
+def satisfy_indexList(value, indices, context):
     if not value or _INDICES.fullmatch(indices):
         return indices
     return "-".join(str(ord(c)) for c in indices)
 
 
-def satisfy_keysOf(mapping, instance, context):  # noqa: N802
+def satisfy_keysOf(mapping, instance, context):
     instance = dict(instance)
     for array_name, object_name in mapping.items():
         names, keys = instance.get(array_name), instance.get(object_name)
@@ -423,7 +423,7 @@ def satisfy_keysOf(mapping, instance, context):  # noqa: N802
 _INSTANCE_PREFIX = re.compile(r"(?:[0-9]+-)?(.{36})", re.DOTALL)
 
 
-def satisfy_uniqueIds(key, items, context):  # noqa: N802
+def satisfy_uniqueIds(key, items, context):
     taken = {item[key] for item in items if isinstance(item, dict) and isinstance(item.get(key), str)}
     seen: set[str] = set()
     out = []
@@ -444,7 +444,7 @@ def satisfy_uniqueIds(key, items, context):  # noqa: N802
     return out
 
 
-def satisfy_spanLength(names, instance, context):  # noqa: N802
+def satisfy_spanLength(names, instance, context):
     start, text = instance.get(names["start"]), instance.get(names["text"])
     if not (isinstance(start, int) and isinstance(text, str)):
         return instance
