@@ -51,7 +51,7 @@ class Unsupported(NotImplementedError):
 
 
 def _key(value: object) -> str:
-    # JSON equality: 1 and True differ, 1 and 1.0 do not (as JSON Schema's enum says).
+    # Python says 1 == True; JSON does not.
     return json.dumps(value, sort_keys=True)
 
 
@@ -248,7 +248,8 @@ def _translate(node, resolver, seen: tuple[int, ...]):
                 else:
                     parts.append(_translate(sub, resolver, seen))
         elif name in ("anyOf", "oneOf"):
-            # oneOf as anyOf: every oneOf of ours has mutually exclusive branches.
+            # oneOf as anyOf: a generated document that matches two branches fails the validity
+            # property, which then says so.
             parts.append({"anyOf": [_translate(sub, resolver, seen) for sub in value]})
         elif name in ("properties", "dependentRequired"):
             key = "dependencies" if name == "dependentRequired" else name
@@ -320,6 +321,7 @@ def structural_view(profile: str | None) -> dict:
 
 
 #: id of an anyOf branch of a view -> (the branch, kept so that its id is not reused; its validator).
+#: Views are made once (cached), so this holds one entry per branch of the views.
 _VALIDATORS: dict[int, tuple[dict, Draft7Validator]] = {}
 
 

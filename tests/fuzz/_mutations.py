@@ -10,25 +10,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from aimmo_gt._diagnostics import pointer_from_path
-from aimmo_gt._generation import nodes, resolve
+from aimmo_gt._generation import merge, nodes, resolve
 from aimmo_gt._keywords import KEYWORDS, mask_runs
 
 
-def label(path: tuple, schema) -> str:
-    """The place of a node in the view, e.g. `annotations[]<bbox>.points[]`: indices are `[]`
-    (positions of a tuple `[i]`), the keys of an additionalProperties object `.*`, and an object
-    whose `type` is a constant says which."""
-    out = ""
-    for part in path:
-        out += "[]" if isinstance(part, int) else f".{part}"
+def _kind(schema) -> str:
+    """`<bbox>` for an object whose `type` is a constant (an annotation of one type), else ''."""
     kind = schema.get("properties", {}).get("type") if isinstance(schema, dict) else None
-    if isinstance(kind, dict) and "const" in kind:
-        out += f"<{kind['const']}>"
-    return out
+    return f"<{kind['const']}>" if isinstance(kind, dict) and "const" in kind else ""
 
 
 def static_labels(view) -> dict[str, dict]:
-    """Every place of the view (as `label` names it) and its schema, branches of anyOf included."""
+    """Every place of the view and its schema, branches of anyOf included. A place reads like
+    `.annotations[]<bbox>.points[]`: `[]` for the items of an array (`[i]` for a tuple's), `.*` for the
+    values of an additionalProperties object, `<type>` after an annotation of that type."""
     out: dict[str, dict] = {}
 
     def walk(schema, prefix: str):
@@ -37,9 +32,9 @@ def static_labels(view) -> dict[str, dict]:
         if "anyOf" in schema:
             rest = {k: v for k, v in schema.items() if k != "anyOf"}
             for branch in schema["anyOf"]:
-                walk({**rest, **branch} if rest else branch, prefix)
+                walk(merge(rest, branch) if rest else branch, prefix)
             return
-        here = prefix + label((), schema)
+        here = prefix + _kind(schema)
         if schema.get("maxProperties") == 0:  # an empty object: its properties can never be there
             schema = {
                 k: v
@@ -69,7 +64,7 @@ def node_labels(view, document) -> Iterator[tuple[str, tuple, dict, Any]]:
         schema = resolve(schema, value)
         if not isinstance(schema, dict):
             return
-        here = prefix + label((), schema)
+        here = prefix + _kind(schema)
         yield here, path, schema, value
         if isinstance(value, dict):
             properties = schema.get("properties", {})
