@@ -6,10 +6,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from ._diagnostics import Diagnostic
-from ._rules import RULES
+from ._rules import RULES, UNTUNABLE
 
 #: The resource types, each a schema under schemas/v1/profiles/.
 PROFILES = ("image", "image-pixel", "sequence", "pointcloud", "video", "text")
+
+#: How a document is checked: "reference" runs python-jsonschema on every document; "fast" first asks
+#: the fast engine (_fast.py, on msgspec) whether the document is clean and runs the reference only
+#: when it is not (same diagnostics, proven by tests/test_engines_equivalence.py); "auto" is "fast"
+#: when msgspec is installed (the `fast` extra), else "reference".
+ENGINES = ("auto", "fast", "reference")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,10 +67,15 @@ def check_selectors(selectors: Iterable[str]) -> list[str]:
     return [s for s in selectors if not any(_matches(rule_id, [s]) for rule_id in RULES)]
 
 
-def tune(diagnostics: Iterable[Diagnostic], warn: Iterable[str] = (), ignore: Iterable[str] = ()) -> Iterator[Diagnostic]:
-    """Apply --ignore and --warn to diagnostics (ignore wins over warn)."""
+def tune(
+    diagnostics: Iterable[Diagnostic], warn: Iterable[str] = (), ignore: Iterable[str] = ()
+) -> Iterator[Diagnostic]:
+    """Apply --ignore and --warn to diagnostics (ignore wins over warn; UNTUNABLE rules stay)."""
     warn, ignore = tuple(warn), tuple(ignore)
     for diagnostic in diagnostics:
+        if diagnostic.rule in UNTUNABLE:
+            yield diagnostic
+            continue
         if ignore and _matches(diagnostic.rule, ignore):
             continue
         if warn and diagnostic.severity == "error" and _matches(diagnostic.rule, warn):
@@ -86,17 +97,38 @@ def check(
     warn: Iterable[str] = (),
     ignore: Iterable[str] = (),
     strict: bool = False,
+    engine: str = "auto",
 ) -> Result:
-    """Check a parsed document; the profile is inferred when not given."""
+    """Check a parsed document; the profile is inferred when not given.
+
+    The document is a JSON value as `json.load` returns it (dict, list, str, int, float, bool, None);
+    the fast engine reads a tuple as an array where the reference does not, so pass lists.
+    `engine` is one of ENGINES.
+    """
     from ._validator import document_diagnostics
 
     if profile is not None and profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; expected one of {', '.join(PROFILES)}")
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
     inferred = profile is None
     if inferred:
         profile = infer_profile(document)
+    if engine != "reference" and _fast_is_clean(document, profile, engine):
+        return Result(profile, inferred, (), strict)
     diagnostics = tuple(tune(document_diagnostics(document, profile), warn, ignore))
     return Result(profile, inferred, diagnostics, strict)
+
+
+def _fast_is_clean(document: object, profile: str | None, engine: str) -> bool:
+    try:
+        from ._fast import clean_document
+    except ImportError:
+        if engine == "fast":
+            raise ImportError("engine='fast' needs msgspec: pip install msgspec") from None
+        return False
+    clean, used = clean_document(document, profile)
+    return clean and used == profile
 
 
 def iter_errors(
@@ -105,9 +137,10 @@ def iter_errors(
     *,
     warn: Iterable[str] = (),
     ignore: Iterable[str] = (),
+    engine: str = "auto",
 ) -> Iterator[Diagnostic]:
     """Yield every diagnostic (errors and warnings) for a parsed document."""
-    yield from check(document, profile, warn=warn, ignore=ignore).diagnostics
+    yield from check(document, profile, warn=warn, ignore=ignore, engine=engine).diagnostics
 
 
 def validate(
@@ -117,9 +150,10 @@ def validate(
     warn: Iterable[str] = (),
     ignore: Iterable[str] = (),
     strict: bool = False,
+    engine: str = "auto",
 ) -> None:
     """Raise `ValidationError` when the document has an error (or a warning, with strict)."""
-    result = check(document, profile, warn=warn, ignore=ignore, strict=strict)
+    result = check(document, profile, warn=warn, ignore=ignore, strict=strict, engine=engine)
     if not result.valid:
         raise ValidationError(result.diagnostics)
 
@@ -131,6 +165,7 @@ def is_valid(
     warn: Iterable[str] = (),
     ignore: Iterable[str] = (),
     strict: bool = False,
+    engine: str = "auto",
 ) -> bool:
     """True when the document has no error (and no warning, with strict)."""
-    return check(document, profile, warn=warn, ignore=ignore, strict=strict).valid
+    return check(document, profile, warn=warn, ignore=ignore, strict=strict, engine=engine).valid

@@ -13,16 +13,25 @@ import re
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
-
-from jsonschema import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from ._diagnostics import Severity
+
+if TYPE_CHECKING:
+    import jsonschema
 
 #: (width, height) of the image of the document being checked, or None when it has none.
 IMAGE_SIZE: ContextVar[tuple[float, float] | None] = ContextVar("IMAGE_SIZE", default=None)
 
-Errors = Iterator[ValidationError]
+Errors = Iterator["jsonschema.ValidationError"]
+
+
+def ValidationError(*args, **kwargs) -> jsonschema.ValidationError:
+    """jsonschema's ValidationError, imported when a check first fails: importing jsonschema costs
+    more than checking a small file, and the CLI passes clean files without it."""
+    from jsonschema import ValidationError as error
+
+    return error(*args, **kwargs)
 
 
 def _is_number(value: object) -> bool:
@@ -81,19 +90,23 @@ def ordered(validator, pairs, instance, schema) -> Errors:
 _CORNERS = ("top-left", "top-right", "bottom-right", "bottom-left")
 
 
-def bboxCorners(validator, value, instance, schema) -> Errors:  # noqa: N802 (named after its keyword)
+def bboxCorners(validator, value, instance, schema) -> Errors:
     if not (value and isinstance(instance, list) and len(instance) == 4 and all(map(_is_point, instance))):
         return
     (left, top), (right, _), _, (_, bottom) = instance
     expected = [(left, top), (right, top), (right, bottom), (left, bottom)]
     wrong = [i for i in (1, 2, 3) if tuple(instance[i]) != expected[i]]
     xs, ys = sorted({p[0] for p in instance}), sorted({p[1] for p in instance})
-    if wrong and len(xs) == 2 and len(ys) == 2 and {tuple(p) for p in instance} == {
-        (x, y) for x in xs for y in ys
-    }:
+    if (
+        wrong
+        and len(xs) == 2
+        and len(ys) == 2
+        and {tuple(p) for p in instance} == {(x, y) for x in xs for y in ys}
+    ):
+        box = [(xs[0], ys[0]), (xs[1], ys[0]), (xs[1], ys[1]), (xs[0], ys[1])]
         yield ValidationError(
             "the bbox corners are those of a box but not in the order top-left, top-right, "
-            f"bottom-right, bottom-left: expected {', '.join(_xy(p) for p in [(xs[0], ys[0]), (xs[1], ys[0]), (xs[1], ys[1]), (xs[0], ys[1])])}"
+            f"bottom-right, bottom-left: expected {', '.join(map(_xy, box))}"
         )
         return
     for i in wrong:
@@ -121,7 +134,7 @@ def bboxCorners(validator, value, instance, schema) -> Errors:  # noqa: N802 (na
         )
 
 
-def withinImage(validator, kind, instance, schema) -> Errors:  # noqa: N802
+def withinImage(validator, kind, instance, schema) -> Errors:
     size = IMAGE_SIZE.get()
     if size is None:
         return
@@ -164,8 +177,9 @@ def mask_runs(mask: str) -> list[int] | None:
     return counts or None
 
 
-def runLength(validator, value, instance, schema) -> Errors:  # noqa: N802
-    if not (value and isinstance(instance, str)) or mask_runs(instance) is not None:
+def runLength(validator, value, instance, schema) -> Errors:
+    # An empty string is the schema's minLength to report.
+    if not (value and isinstance(instance, str) and instance) or mask_runs(instance) is not None:
         return
     position, run = 0, 1
     while position < len(instance):
@@ -185,14 +199,13 @@ def runLength(validator, value, instance, schema) -> Errors:  # noqa: N802
             )
             return
         position, run = match.end(), run + 1
-    yield ValidationError("the mask is empty; it needs at least one run such as '12T'")
 
 
 def _is_bound(value: object) -> bool:
     return isinstance(value, list) and len(value) == 2 and all(map(_is_point, value))
 
 
-def boundOrder(validator, value, instance, schema) -> Errors:  # noqa: N802
+def boundOrder(validator, value, instance, schema) -> Errors:
     if not (value and _is_bound(instance)):
         return
     (x1, y1), (x2, y2) = instance
@@ -209,7 +222,7 @@ def boundOrder(validator, value, instance, schema) -> Errors:  # noqa: N802
         )
 
 
-def maskArea(validator, names, instance, schema) -> Errors:  # noqa: N802
+def maskArea(validator, names, instance, schema) -> Errors:
     if not isinstance(instance, dict):
         return
     mask, bound = instance.get(names["mask"]), instance.get(names["bound"])
@@ -234,20 +247,18 @@ _INDICES = re.compile(r"[0-9]+(?:-[0-9]+)*")
 _INDEX_PREFIX = re.compile(r"(?:[0-9]+-)*[0-9]*")
 
 
-def indexList(validator, value, instance, schema) -> Errors:  # noqa: N802
-    if not (value and isinstance(instance, str)) or _INDICES.fullmatch(instance):
+def indexList(validator, value, instance, schema) -> Errors:
+    if not (value and isinstance(instance, str) and instance) or _INDICES.fullmatch(instance):
         return
     position = _INDEX_PREFIX.match(instance).end()
     if position == len(instance):
-        problem = "it ends with '-'" if instance else "it is empty"
+        problem = "it ends with '-'"
     else:
         problem = f"character {position + 1} is {instance[position]!r}"
-    yield ValidationError(
-        f"the lasso indices must be non-negative integers joined by '-', but {problem}"
-    )
+    yield ValidationError(f"the lasso indices must be non-negative integers joined by '-', but {problem}")
 
 
-def keysOf(validator, mapping, instance, schema) -> Errors:  # noqa: N802
+def keysOf(validator, mapping, instance, schema) -> Errors:
     if not isinstance(instance, dict):
         return
     for array_name, object_name in mapping.items():
@@ -262,7 +273,7 @@ def keysOf(validator, mapping, instance, schema) -> Errors:  # noqa: N802
                 )
 
 
-def uniqueIds(validator, key, instance, schema) -> Errors:  # noqa: N802
+def uniqueIds(validator, key, instance, schema) -> Errors:
     if not isinstance(instance, list):
         return
     first: dict[str, int] = {}
@@ -278,7 +289,7 @@ def uniqueIds(validator, key, instance, schema) -> Errors:  # noqa: N802
             first[value] = i
 
 
-def spanLength(validator, names, instance, schema) -> Errors:  # noqa: N802
+def spanLength(validator, names, instance, schema) -> Errors:
     if not isinstance(instance, dict):
         return
     start, end, text = (instance.get(names[k]) for k in ("start", "end", "text"))
@@ -286,6 +297,8 @@ def spanLength(validator, names, instance, schema) -> Errors:  # noqa: N802
         return
     if isinstance(start, bool) or isinstance(end, bool) or end - start == len(text):
         return
+    if end <= start or not text:
+        return  # ordered and minLength report these; one problem, one diagnostic
     yield ValidationError(
         f"{names['end']} - {names['start']} is {_fmt(end - start)} but the text {text!r} has "
         f"{len(text)} characters",
@@ -467,36 +480,86 @@ class Keyword:
 KEYWORDS: dict[str, Keyword] = {
     keyword.name: keyword
     for keyword in (
-        Keyword("ordered", ordered, "order.end-after-start", "error",
-                "An end (endFrame, endTime, entity end) comes before its start (or equals it, for an entity).",
-                satisfy=satisfy_ordered),
-        Keyword("bboxCorners", bboxCorners, "geometry.bbox", "error",
-                "A bbox's 4 points are not top-left, top-right, bottom-right, bottom-left of an "
-                "axis-aligned box with width and height > 0.",
-                satisfy=satisfy_bboxCorners),
-        Keyword("withinImage", withinImage, "geometry.within-image", "error",
-                "A point (or rect corner, keypoint, mask bound) lies outside [0, width] x [0, height].",
-                satisfy=satisfy_withinImage),
-        Keyword("runLength", runLength, "mask.rle", "error",
-                "A segmentation mask is not a run-length string of <count><T|F> runs with counts > 0.",
-                satisfy=satisfy_runLength),
-        Keyword("boundOrder", boundOrder, "mask.bound-order", "error",
-                "A mask bound's second corner is not below and right of its first.",
-                satisfy=satisfy_boundOrder),
-        Keyword("maskArea", maskArea, "mask.area", "error",
-                "A mask's runs do not add up to the area of its bound (exclusive or inclusive).",
-                satisfy=satisfy_maskArea),
-        Keyword("indexList", indexList, "lasso.indices", "error",
-                "Lasso indices are not non-negative integers joined by '-'.",
-                satisfy=satisfy_indexList),
-        Keyword("keysOf", keysOf, "keypoint.invisible-key", "error",
-                "An invisible key is not the name of one of the keypoints.",
-                satisfy=satisfy_keysOf),
-        Keyword("uniqueIds", uniqueIds, "annotation.unique-id", "error",
-                "Two annotations of one document have the same id.",
-                satisfy=satisfy_uniqueIds),
-        Keyword("spanLength", spanLength, "entity.span-length", "warning",
-                "An entity's end - start differs from the length of its text.",
-                satisfy=satisfy_spanLength),
+        Keyword(
+            "ordered",
+            ordered,
+            "order.end-after-start",
+            "error",
+            "An end (endFrame, endTime, entity end) comes before its start (or equals it, for an entity).",
+            satisfy=satisfy_ordered,
+        ),
+        Keyword(
+            "bboxCorners",
+            bboxCorners,
+            "geometry.bbox",
+            "error",
+            "A bbox's 4 points are not top-left, top-right, bottom-right, bottom-left of an "
+            "axis-aligned box with width and height > 0.",
+            satisfy=satisfy_bboxCorners,
+        ),
+        Keyword(
+            "withinImage",
+            withinImage,
+            "geometry.within-image",
+            "error",
+            "A point (or rect corner, keypoint, mask bound) lies outside [0, width] x [0, height].",
+            satisfy=satisfy_withinImage,
+        ),
+        Keyword(
+            "runLength",
+            runLength,
+            "mask.rle",
+            "error",
+            "A segmentation mask is not a run-length string of <count><T|F> runs with counts > 0.",
+            satisfy=satisfy_runLength,
+        ),
+        Keyword(
+            "boundOrder",
+            boundOrder,
+            "mask.bound-order",
+            "error",
+            "A mask bound's second corner is not below and right of its first.",
+            satisfy=satisfy_boundOrder,
+        ),
+        Keyword(
+            "maskArea",
+            maskArea,
+            "mask.area",
+            "error",
+            "A mask's runs do not add up to the area of its bound (exclusive or inclusive).",
+            satisfy=satisfy_maskArea,
+        ),
+        Keyword(
+            "indexList",
+            indexList,
+            "lasso.indices",
+            "error",
+            "Lasso indices are not non-negative integers joined by '-'.",
+            satisfy=satisfy_indexList,
+        ),
+        Keyword(
+            "keysOf",
+            keysOf,
+            "keypoint.invisible-key",
+            "error",
+            "An invisible key is not the name of one of the keypoints.",
+            satisfy=satisfy_keysOf,
+        ),
+        Keyword(
+            "uniqueIds",
+            uniqueIds,
+            "annotation.unique-id",
+            "error",
+            "Two annotations of one document have the same id.",
+            satisfy=satisfy_uniqueIds,
+        ),
+        Keyword(
+            "spanLength",
+            spanLength,
+            "entity.span-length",
+            "warning",
+            "An entity's end - start differs from the length of its text.",
+            satisfy=satisfy_spanLength,
+        ),
     )
 }

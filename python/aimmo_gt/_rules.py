@@ -24,13 +24,37 @@ INPUT_RULES = _table(
     ("file.too-large", "error", "The file is larger than --max-bytes and was not read."),
     ("json.empty", "error", "The file is empty or holds only white space."),
     ("json.encoding", "error", "The file is not valid UTF-8."),
-    ("json.bom", "warning", "The file starts with a UTF-8 byte-order mark, which JSON forbids; it is still checked."),
-    ("json.parse", "error", "The file is not valid JSON (truncated, a stray character, a trailing comma...)."),
+    (
+        "json.bom",
+        "warning",
+        "The file starts with a UTF-8 byte-order mark, which JSON forbids; it is still checked.",
+    ),
+    (
+        "json.parse",
+        "error",
+        "The file is not valid JSON (truncated, a stray character, a trailing comma...).",
+    ),
     ("json.non-finite", "error", "NaN, Infinity and -Infinity are not JSON numbers."),
-    ("json.duplicate-key", "error", "An object has the same key twice; one of the values would be silently lost."),
+    (
+        "json.duplicate-key",
+        "error",
+        "An object has the same key twice; one of the values would be silently lost.",
+    ),
     ("json.depth", "error", "The document nests arrays and objects deeper than any GT file does."),
     ("json.number-range", "error", "A number is too large to be represented as a 64-bit float."),
     ("json.root-type", "error", "The document is not a JSON object."),
+    (
+        "internal.error",
+        "error",
+        "The validator itself failed on this file (a bug: please report it); the run went on.",
+    ),
+)
+
+#: Rules that mean a file was not read or not checked at all: they cannot be lowered or ignored,
+#: or an unchecked file would count as valid.
+UNTUNABLE = frozenset(
+    {"file.unreadable", "file.too-large", "json.empty", "json.encoding", "json.parse", "json.non-finite"}
+    | {"json.depth", "json.number-range", "json.root-type", "internal.error"}
 )
 
 #: Structural rules: the JSON Schema keyword that failed, named after the keyword.
@@ -44,7 +68,11 @@ SCHEMA_RULES = _table(
     ("schema.minItems", "error", "An array has too few items (e.g. a polygon with fewer than 3 points)."),
     ("schema.maxItems", "error", "An array has too many items (e.g. a bbox with more than 4 points)."),
     ("schema.minLength", "error", "A string is shorter than allowed (usually empty)."),
-    ("schema.minProperties", "error", "An object has too few properties (e.g. a keypoint with no keypoints)."),
+    (
+        "schema.minProperties",
+        "error",
+        "An object has too few properties (e.g. a keypoint with no keypoints).",
+    ),
     ("schema.maxProperties", "error", "An object has too many properties (e.g. metadata of a point cloud)."),
     ("schema.minimum", "error", "A number is below its minimum."),
     ("schema.maximum", "error", "A number is above its maximum."),
@@ -52,15 +80,21 @@ SCHEMA_RULES = _table(
     ("schema.exclusiveMaximum", "error", "A number is not below its upper bound."),
     ("schema.pattern", "error", "A string does not have the required shape."),
     ("schema.uniqueItems", "error", "An array holds the same item twice."),
-    ("schema.dependentRequired", "error", "A property is present without the property it needs."),
     ("schema.not", "error", "A value has a shape the format excludes (e.g. a flat cuboid of 5 points)."),
     ("format.objectid", "error", "A string is not a MongoDB ObjectId (24 lowercase hex digits)."),
-    ("format.annotation-id", "error", "An annotation id is not a uuid, optionally prefixed by an instance number and '-'."),
+    (
+        "format.annotation-id",
+        "error",
+        "An annotation id is not a uuid, optionally prefixed by an instance number and '-'.",
+    ),
 )
 
-RULES: dict[str, Rule] = {**INPUT_RULES, **SCHEMA_RULES}
+
+def _semantic_rules() -> dict[str, Rule]:
+    """Semantic rules: one per keyword of our vocabulary, declared next to its check."""
+    from ._keywords import KEYWORDS
+
+    return {k.rule: Rule(k.rule, k.severity, k.summary) for k in KEYWORDS.values()}
 
 
-def register(rule_id: str, severity: Severity, summary: str) -> None:
-    """Add a rule to the table (used by the keyword table of the vocabulary)."""
-    RULES[rule_id] = Rule(rule_id, severity, summary)
+RULES: dict[str, Rule] = {**INPUT_RULES, **_semantic_rules(), **SCHEMA_RULES}

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from jsonschema_specifications import REGISTRY as SPECIFICATIONS
-from referencing import Registry
-from referencing.jsonschema import DRAFT202012
+# referencing, jsonschema_specifications and importlib.resources are imported where they are used:
+# together they cost more than the CLI takes to check a small file (which needs none of them).
+if TYPE_CHECKING:
+    from referencing import Registry
 
 #: Every schema's `$id` is this base plus its path under schemas/ (e.g. v1/annotations/bbox.json).
 BASE_URI = "https://schemas.aimmo-gt.org/"
@@ -20,6 +21,8 @@ VOCABULARY_URI = f"{BASE_URI}{VERSION}/vocab/semantic"
 
 def schema_dir() -> Path:
     """The folder holding `v1/`: inside the installed package, else the source checkout's schemas/."""
+    from importlib import resources
+
     packaged = resources.files("aimmo_gt") / "schemas"
     if packaged.is_dir():
         return Path(str(packaged))
@@ -45,6 +48,9 @@ def schema_files() -> dict[str, Path]:
 @cache
 def registry() -> Registry:
     """Our schemas plus the draft 2020-12 meta-schemas; nothing is ever retrieved over a network."""
+    from jsonschema_specifications import REGISTRY as SPECIFICATIONS
+    from referencing.jsonschema import DRAFT202012
+
     ours = []
     for uri, path in schema_files().items():
         contents = json.loads(path.read_text(encoding="utf-8"))

@@ -13,14 +13,11 @@ from jsonschema import _keywords as standard
 from ._diagnostics import Diagnostic, pointer_from_path
 from ._formats import DESCRIPTIONS, FORMATS
 from ._keywords import IMAGE_SIZE, KEYWORDS, _is_number
-from ._rules import RULES, register
+from ._rules import RULES
 from ._schemas import DIALECT_URI, registry, schema_uri
 
-for _keyword in KEYWORDS.values():
-    register(_keyword.rule, _keyword.severity, _keyword.summary)
 
-
-def additionalProperties(validator, additional, instance, schema) -> Iterator[ValidationError]:  # noqa: N802
+def additionalProperties(validator, additional, instance, schema) -> Iterator[ValidationError]:
     """As the standard keyword, but one error per unknown property, pointing at the property."""
     if additional is not False:
         yield from standard.additionalProperties(validator, additional, instance, schema)
@@ -136,9 +133,32 @@ def _rule(error: ValidationError) -> str:
 _ANNOTATION_TYPE = re.compile(r"/annotations/\d+/type")
 
 
+@cache
+def annotation_types() -> tuple[str, ...]:
+    """The 13 annotation types, as document.json lists them."""
+    return tuple(
+        registry().contents(schema_uri("document.json"))["$defs"]["annotation"]["properties"]["type"]["enum"]
+    )
+
+
+def _covered(error: ValidationError, pointer: str) -> bool:
+    """A profile's narrower list of annotation types fails an unknown type too; document.json's
+    error for it says more, so the profile's is dropped."""
+    return (
+        error.validator == "enum"
+        and _ANNOTATION_TYPE.fullmatch(pointer) is not None
+        and error.instance not in annotation_types()
+        and tuple(error.validator_value) != annotation_types()
+    )
+
+
 def _message(error: ValidationError, rule: str, pointer: str, profile: str | None) -> str:
     keyword = error.validator
-    where = f"a {profile} document" if profile else "this document"
+    where = (
+        f"{'an' if profile and profile[0] in 'aeiou' else 'a'} {profile} document"
+        if profile
+        else "this document"
+    )
     if keyword in (None, NOT_ALLOWED):
         name = error.absolute_path[-1] if error.absolute_path else "this value"
         return f"{name!r} is not allowed in {where}"
@@ -149,18 +169,57 @@ def _message(error: ValidationError, rule: str, pointer: str, profile: str | Non
         return f"{error.instance!r} is not {DESCRIPTIONS.get(error.validator_value, error.validator_value)}"
     if keyword == "enum" and _ANNOTATION_TYPE.fullmatch(pointer):
         allowed = ", ".join(error.validator_value)
-        if profile:
+        if error.instance in annotation_types():
             return f"annotation type {error.instance!r} is not allowed in {where} (allowed: {allowed})"
         return f"{error.instance!r} is not an annotation type (expected one of: {allowed})"
     return error.message
 
 
 def diagnostics_from_errors(errors, profile: str | None) -> Iterator[Diagnostic]:
+    # A profile narrows document.json, so a value wrong for both (an unknown annotation type) fails
+    # both; the same diagnostic twice is noise, and only the first is kept.
+    seen = set()
     for error in errors:
         rule = _rule(error)
         pointer = pointer_from_path(error.absolute_path)
+        if _covered(error, pointer):
+            continue
         severity = RULES[rule].severity if rule in RULES else "error"
-        yield Diagnostic(rule, severity, pointer, _message(error, rule, pointer, profile))
+        diagnostic = Diagnostic(rule, severity, pointer, _message(error, rule, pointer, profile))
+        if diagnostic not in seen:
+            seen.add(diagnostic)
+            yield diagnostic
+
+
+#: Deeper than any GT file nests (a document is about 6 levels deep): what is reported as too deep.
+MAX_DEPTH = 64
+
+
+def too_deep(document: object) -> list[Diagnostic]:
+    """A json.depth diagnostic at the first node nested deeper than MAX_DEPTH (found without recursion)."""
+    stack: list[tuple[object, tuple]] = [(document, ())]
+    while stack:
+        node, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            pointer = pointer_from_path(path)
+            message = f"the document nests more than {MAX_DEPTH} levels deep here; no GT file does"
+            return [Diagnostic("json.depth", RULES["json.depth"].severity, pointer, message)]
+        if isinstance(node, dict):
+            stack.extend((value, (*path, key)) for key, value in node.items())
+        elif isinstance(node, list):
+            stack.extend((value, (*path, i)) for i, value in enumerate(node))
+    return []
+
+
+def _checked(run, document: object) -> list[Diagnostic]:
+    # jsonschema recurses with the document (and repr()s values in messages): a pathologically deep
+    # document raises RecursionError, which becomes a diagnostic rather than an exception.
+    try:
+        return list(run())
+    except RecursionError:
+        return too_deep(document) or [
+            Diagnostic("json.depth", "error", "", "the document nests too deeply to be checked")
+        ]
 
 
 def schema_diagnostics(
@@ -169,7 +228,8 @@ def schema_diagnostics(
     """Diagnostics for any instance against one of our schemas (used for fragments in tests)."""
     token = IMAGE_SIZE.set(image)
     try:
-        return list(diagnostics_from_errors(validator_for(uri, vocabulary).iter_errors(instance), None))
+        errors = validator_for(uri, vocabulary).iter_errors(instance)
+        return _checked(lambda: diagnostics_from_errors(errors, None), instance)
     finally:
         IMAGE_SIZE.reset(token)
 
@@ -179,6 +239,6 @@ def document_diagnostics(document: object, profile: str | None) -> list[Diagnost
     token = IMAGE_SIZE.set(image_size(document))
     try:
         errors = validator_for(profile_uri(profile)).iter_errors(document)
-        return list(diagnostics_from_errors(errors, profile))
+        return _checked(lambda: diagnostics_from_errors(errors, profile), document)
     finally:
         IMAGE_SIZE.reset(token)

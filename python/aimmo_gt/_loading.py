@@ -1,0 +1,417 @@
+"""Bytes to a JSON document, each way a file can be broken turned into a diagnostic with its own rule."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+
+from ._diagnostics import Diagnostic, pointer_from_path
+
+#: Deepest nesting accepted. A GT document nests five levels (document, annotations, annotation,
+#: points, point); anything far deeper is not a GT file and would make recursive code (ours, the
+#: validator's, repr of a value in a message) fail.
+MAX_DEPTH = 64
+
+_BOM = b"\xef\xbb\xbf"
+_WHITESPACE = b" \t\r\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """A place in the text: 1-based line and column (the column counts characters)."""
+
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"line {self.line}, column {self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """What reading one JSON text found: the document (None when unusable) and the problems."""
+
+    document: object
+    diagnostics: tuple[Diagnostic, ...]
+    #: Where each diagnostic is in the text when the parser knows, parallel to `diagnostics`.
+    positions: tuple[Position | None, ...]
+
+
+class _NonFinite(ValueError):
+    pass
+
+
+class _Duplicate(ValueError):
+    pass
+
+
+def _pairs_hook(pairs: list) -> dict:
+    # Duplicate keys are detected here and located afterwards: the hook does not know where it is.
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _Duplicate
+    return result
+
+
+def _reject_constant(name: str):
+    raise _NonFinite(name)
+
+
+class _TooLarge(ValueError):
+    pass
+
+
+_FLOAT_MAX = 1.7976931348623157e308
+
+
+def _parse_int(token: str) -> int:
+    # Checked before int(): past 4,300 digits int() refuses (a ValueError with no position).
+    if len(token) >= 309 and (len(token) > 4000 or abs(int(token)) > _FLOAT_MAX):
+        raise _TooLarge(token)
+    return int(token)
+
+
+def _parse_float(token: str) -> float:
+    value = float(token)
+    if math.isinf(value):
+        raise _TooLarge(token)
+    return value
+
+
+# The hooks cost little (a call per number and object) and find what json accepts but we must not:
+# NaN and Infinity, numbers that overflow a float (json turns 1e400 into inf), and duplicate keys.
+_decoder = json.JSONDecoder(
+    object_pairs_hook=_pairs_hook,
+    parse_constant=_reject_constant,
+    parse_int=_parse_int,
+    parse_float=_parse_float,
+)
+
+
+def load(data: bytes) -> tuple[object | None, list[Diagnostic]]:
+    """Parse one GT document from bytes: the document (None when unusable) and the diagnostics.
+
+    This is the one seam between bytes and documents, so a faster parser can replace it.
+    """
+    loaded = load_positioned(data)
+    return loaded.document, list(loaded.diagnostics)
+
+
+def load_positioned(data: bytes) -> Loaded:
+    """`load`, keeping the line and column of each diagnostic when known."""
+    diagnostics: list[Diagnostic] = []
+    positions: list[Position | None] = []
+
+    def problem(
+        rule: str, message: str, pointer: str = "", position: Position | None = None, severity: str = "error"
+    ) -> None:
+        if position is not None:
+            message = f"{message} (at {position})"
+        diagnostics.append(Diagnostic(rule, severity, pointer, message))
+        positions.append(position)
+
+    def done(document: object = None) -> Loaded:
+        return Loaded(document, tuple(diagnostics), tuple(positions))
+
+    if data.startswith(_BOM):
+        problem(
+            "json.bom",
+            "the file starts with a UTF-8 byte-order mark; JSON text must not",
+            position=Position(1, 1),
+            severity="warning",
+        )
+        data = data[len(_BOM) :]
+    if not data.strip(_WHITESPACE):
+        problem("json.empty", "the file is empty" if not data else "the file holds only white space")
+        return done()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        start = error.start
+        line = data.count(b"\n", 0, start) + 1
+        column = start - (data.rfind(b"\n", 0, start) + 1) + 1
+        problem(
+            "json.encoding",
+            f"byte 0x{data[start]:02x} at offset {start} is not valid UTF-8 ({error.reason}); "
+            "the file must be saved as UTF-8",
+            position=Position(line, column),
+        )
+        return done()
+
+    try:
+        document = _decoder.decode(text)
+    except (_NonFinite, _Duplicate, _TooLarge):
+        # Values Python's json reads but JSON (or a float) cannot hold: report every one. When the
+        # only ones are duplicate keys the document is well defined (the last value wins, as in
+        # every JSON library), so it is read that way and checked as usual. NaN, Infinity and
+        # overflowing numbers would only make the checks cascade: no document then.
+        if not _report_values(text, problem):
+            return done()
+        try:
+            document = _lenient.decode(text)
+        except json.JSONDecodeError as error:
+            _parse_problem(text, error, problem)
+            return done()
+        except RecursionError:
+            _too_deep(text, problem)
+            return done()
+    except json.JSONDecodeError as error:
+        _parse_problem(text, error, problem)
+        return done()
+    except RecursionError:
+        _too_deep(text, problem)
+        return done()
+
+    if _depth_exceeds(document, MAX_DEPTH):
+        _too_deep(text, problem)
+        return done()
+    if not isinstance(document, dict):
+        problem(
+            "json.root-type",
+            f"the document is {_json_type(document)}; a GT file holds one JSON object",
+            "",
+            Position(1, 1),
+        )
+        return done()
+    return done(document)
+
+
+#: Reads what Python's json reads: for documents whose only problem is duplicate keys.
+_lenient = json.JSONDecoder()
+
+#: At most this many value problems are reported per document (a file full of NaN says so enough).
+MAX_VALUE_PROBLEMS = 20
+
+
+def _parse_problem(text: str, error: json.JSONDecodeError, problem) -> None:
+    message = error.msg[0].lower() + error.msg[1:]
+    if error.pos >= len(text.rstrip()):
+        message += "; the file looks truncated"
+    problem("json.parse", message, _pointer_at(text, error.pos), Position(error.lineno, error.colno))
+
+
+def _report_values(text: str, problem) -> bool:
+    """Report every duplicate key, NaN or Infinity, and number out of the float range, in order;
+    True when there were only duplicate keys."""
+    found = 0
+    only_duplicates = True
+    for event in scan(text):
+        if event.duplicate:
+            key = event.pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+            rule = "json.duplicate-key"
+            message = f"the key {key!r} appears twice in the same object; only the last value is kept"
+        elif event.kind == "literal" and event.token not in _JSON_LITERALS:
+            rule = "json.non-finite"
+            message = f"{event.token} is not a JSON number (JSON has no NaN or Infinity)"
+        elif event.kind == "number" and _overflows(event.token):
+            rule = "json.number-range"
+            token = event.token
+            shown = token if len(token) <= 24 else f"{token[:10]}...{token[-6:]} ({len(token)} characters)"
+            message = f"{shown} is too large for a 64-bit float"
+        else:
+            continue
+        only_duplicates = only_duplicates and rule == "json.duplicate-key"
+        problem(rule, message, event.pointer, _position(text, event.offset))
+        found += 1
+        if found == MAX_VALUE_PROBLEMS:
+            break
+    return only_duplicates
+
+
+def _overflows(token: str) -> bool:
+    try:
+        if any(c in token for c in ".eE"):
+            _parse_float(token)
+        else:
+            _parse_int(token)
+    except _TooLarge:
+        return True
+    return False
+
+
+def _too_deep(text: str, problem) -> None:
+    found = _first(text, lambda event: event.depth > MAX_DEPTH)
+    pointer, position = (found.pointer, _position(text, found.offset)) if found else ("", None)
+    problem("json.depth", f"arrays and objects nest more than {MAX_DEPTH} levels deep", pointer, position)
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if value is None:
+        return "null"
+    return "a number"
+
+
+def _depth_exceeds(document: object, limit: int) -> bool:
+    """True when containers nest more than `limit` levels (level by level: no recursion on deep input)."""
+    level = [document] if type(document) in (dict, list) else []
+    depth = 0
+    while level:
+        depth += 1
+        if depth > limit:
+            return True
+        below: list = []
+        for container in level:
+            values = container.values() if type(container) is dict else container
+            below += [value for value in values if type(value) is list or type(value) is dict]
+        level = below
+    return False
+
+
+# --- A tolerant scanner: JSON text to (pointer, offset) events, iterative, for failing files only.
+
+_JSON_LITERALS = frozenset(("true", "false", "null"))
+
+_TOKEN = re.compile(
+    r"""
+    (?P<space>[ \t\r\n]+)
+    |(?P<string>"(?:[^"\\]|\\.)*")
+    |(?P<punct>[{}\[\]:,])
+    |(?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
+    |(?P<literal>true|false|null|NaN|-?Infinity)
+    """,
+    re.VERBOSE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A value (or an object member's key) starting at `offset`."""
+
+    #: "key" for an object member's key, "close" for the end of an array or object (its pointer),
+    #: else the kind of value: string, number, literal, punct ({ or [).
+    kind: str
+    pointer: str
+    offset: int
+    token: str
+    depth: int
+    duplicate: bool = False
+
+
+def _escape(part: str) -> str:
+    return part.replace("~", "~0").replace("/", "~1")
+
+
+def scan(text: str) -> Iterator[Event]:
+    """Yield an event for every key and value in document order; stop quietly at invalid text."""
+    # Each frame: [is_object, pointer, next index (arrays) or current member pointer (objects), keys seen]
+    stack: list[list] = []
+    expect_key = False
+    position, end = 0, len(text)
+    while position < end:
+        match = _TOKEN.match(text, position)
+        if match is None:
+            return
+        position = match.end()
+        kind = match.lastgroup
+        if kind == "space":
+            continue
+        token = match.group()
+        frame = stack[-1] if stack else None
+        if token in ("}", "]"):
+            if not stack:
+                return
+            closed = stack.pop()
+            expect_key = False
+            yield Event("close", closed[1], match.start(), token, len(stack) + 1)
+            continue
+        if token == ",":
+            expect_key = bool(frame and frame[0])
+            continue
+        if token == ":":
+            continue
+        if expect_key:
+            if kind != "string":
+                return
+            try:
+                key = json.loads(token)
+            except ValueError:
+                key = token[1:-1]
+            pointer = frame[1] + "/" + _escape(key)
+            duplicate = key in frame[3]
+            frame[3].add(key)
+            frame[2] = pointer
+            expect_key = False
+            yield Event("key", pointer, match.start(), token, len(stack), duplicate)
+            continue
+        if frame is None:
+            pointer = ""
+        elif frame[0]:
+            pointer = frame[2]
+        else:
+            pointer = frame[1] + "/" + str(frame[2])
+            frame[2] += 1
+        depth = len(stack) + 1 if token in ("{", "[") else len(stack)
+        yield Event(kind, pointer, match.start(), token, depth)
+        if token == "{":
+            stack.append([True, pointer, None, set()])
+            expect_key = True
+        elif token == "[":
+            stack.append([False, pointer, 0, None])
+        elif kind == "punct":
+            return
+
+
+def _first(text: str, predicate) -> Event | None:
+    for event in scan(text):
+        if predicate(event):
+            return event
+    return None
+
+
+def _pointer_at(text: str, offset: int) -> str:
+    """The pointer of the innermost array or object still open at `offset` (best effort)."""
+    open_containers = [""]
+    for event in scan(text):
+        if event.offset >= offset:
+            break
+        if event.kind == "close":
+            open_containers.pop()
+        elif event.token in ("{", "[") and event.kind == "punct":
+            open_containers.append(event.pointer)
+    return open_containers[-1] if open_containers else ""
+
+
+def _position(text: str, offset: int) -> Position:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return Position(line, column)
+
+
+def locate(text: str, pointers: Collection[str]) -> dict[str, Position]:
+    """Where each pointer's value (an object member: its key) starts; pointers not found are left out."""
+    wanted = set(pointers)
+    found: dict[str, Position] = {}
+    if "" in wanted:
+        found[""] = Position(1, 1)
+        wanted.discard("")
+    # Offsets first, lines after: counting lines once per hit keeps this linear.
+    offsets: dict[str, int] = {}
+    for event in scan(text):
+        if event.pointer in wanted and event.pointer not in offsets:
+            offsets[event.pointer] = event.offset
+            if len(offsets) == len(wanted):
+                break
+    for pointer, offset in offsets.items():
+        found[pointer] = _position(text, offset)
+    return found
+
+
+__all__ = [
+    "MAX_DEPTH",
+    "Loaded",
+    "Position",
+    "load",
+    "load_positioned",
+    "locate",
+    "pointer_from_path",
+    "scan",
+]

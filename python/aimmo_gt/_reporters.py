@@ -1,0 +1,269 @@
+"""Report formats, one small class each; every one streams (nothing kept per valid file)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections import Counter
+from pathlib import PurePath
+from typing import TextIO
+from urllib.parse import quote
+
+from ._rules import RULES
+from ._runner import FileReport
+
+TOOL = "aimmo-gt"
+
+
+def tool_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("aimmo-gt")
+    except Exception:  # not installed (run from a source tree)
+        return "0+unknown"
+
+
+class Summary:
+    """Counts over the whole run: the only state that outlives a file's report."""
+
+    def __init__(self) -> None:
+        self.files = self.valid = self.invalid = self.errors = self.warnings = 0
+        self.rules: Counter[str] = Counter()
+
+    def add(self, report: FileReport) -> None:
+        self.files += 1
+        if report.valid:
+            self.valid += 1
+        else:
+            self.invalid += 1
+        for diagnostic in report.diagnostics:
+            if diagnostic.severity == "error":
+                self.errors += 1
+            else:
+                self.warnings += 1
+            self.rules[diagnostic.rule] += 1
+
+    def as_dict(self) -> dict:
+        return {
+            "files": self.files,
+            "valid": self.valid,
+            "invalid": self.invalid,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "rules": dict(sorted(self.rules.items())),
+        }
+
+
+class Reporter:
+    """Writes one run's report: `start`, then `file` per checked file in order, then `finish`."""
+
+    def __init__(self, stream: TextIO, *, verbose: bool = False, quiet: bool = False):
+        self.stream = stream
+        self.verbose = verbose
+        self.quiet = quiet
+
+    def start(self) -> None:
+        pass
+
+    def file(self, report: FileReport) -> None:
+        raise NotImplementedError
+
+    def finish(self, summary: Summary, exit_code: int) -> None:
+        pass
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+class TextReporter(Reporter):
+    """`file:pointer: rule: message`, one line per diagnostic, then a summary and counts per rule."""
+
+    def file(self, report: FileReport) -> None:
+        write = self.stream.write
+        if self.verbose:
+            profile = report.profile or "union of all types"
+            how = ", inferred" if report.inferred and report.profile else ""
+            status = "ok" if report.valid else "invalid"
+            write(f"{report.path}: {status} (profile: {profile}{how})\n")
+        for diagnostic in report.diagnostics:
+            place = f"{report.path}:{diagnostic.pointer}" if diagnostic.pointer else report.path
+            severity = " (warning)" if diagnostic.severity == "warning" else ""
+            write(f"{place}: {diagnostic.rule}{severity}: {diagnostic.message}\n")
+
+    def finish(self, summary: Summary, exit_code: int) -> None:
+        if self.quiet:
+            return
+        write = self.stream.write
+        write(
+            f"{_plural(summary.files, 'file')} checked: {summary.valid} valid, {summary.invalid} invalid "
+            f"({_plural(summary.errors, 'error')}, {_plural(summary.warnings, 'warning')})\n"
+        )
+        if summary.rules:
+            width = max(map(len, summary.rules))
+            for rule, count in sorted(summary.rules.items()):
+                write(f"  {rule:<{width}}  {count}\n")
+
+
+class JsonReporter(Reporter):
+    """One JSON object: `files` (written as they come), then `summary` (see tests/data/report.schema.json)."""
+
+    def start(self) -> None:
+        self.stream.write('{"files": [')
+        self.first = True
+
+    def file(self, report: FileReport) -> None:
+        entry = {
+            "path": report.path,
+            "valid": report.valid,
+            "profile": report.profile,
+            "inferred": report.inferred,
+            "diagnostics": [diagnostic.as_dict() for diagnostic in report.diagnostics],
+        }
+        self.stream.write(("\n  " if self.first else ",\n  ") + json.dumps(entry, ensure_ascii=False))
+        self.first = False
+
+    def finish(self, summary: Summary, exit_code: int) -> None:
+        self.stream.write(f'\n],\n"summary": {json.dumps(summary.as_dict(), ensure_ascii=False)}}}\n')
+
+
+# XML 1.0 cannot hold these characters at all, escaped or not.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml(text: str, attribute: bool = False) -> str:
+    text = _NOT_XML.sub("\ufffd", text)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if attribute:
+        text = text.replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+    return text
+
+
+class JunitReporter(Reporter):
+    """JUnit XML, one testcase per file; a file with errors is a failure.
+
+    The testsuite element must carry its counts, which are known only at the end: testcases are
+    spooled to a temporary file (not memory) and copied after the header.
+    """
+
+    def start(self) -> None:
+        self.spool = tempfile.TemporaryFile("w+", encoding="utf-8", errors="backslashreplace")  # noqa: SIM115
+
+    def file(self, report: FileReport) -> None:
+        classname = f"{TOOL}.{report.profile or 'union'}"
+        out = self.spool.write
+        out(f'<testcase classname="{_xml(classname, True)}" name="{_xml(report.path, True)}" time="0">')
+        if not report.valid:
+            rules = sorted({d.rule for d in report.diagnostics})
+            counts = f"{_plural(report.errors, 'error')}, {_plural(report.warnings, 'warning')}"
+            message = f"{counts}: {', '.join(rules)}"
+            kind = rules[0] if rules else "invalid"
+            body = "\n".join(self._line(d) for d in report.diagnostics)
+            out(f'<failure message="{_xml(message, True)}" type="{_xml(kind, True)}">{_xml(body)}</failure>')
+        elif report.diagnostics:
+            body = "\n".join(self._line(d) for d in report.diagnostics)
+            out(f"<system-out>{_xml(body)}</system-out>")
+        out("</testcase>\n")
+
+    @staticmethod
+    def _line(diagnostic) -> str:
+        place = diagnostic.pointer or "(document)"
+        return f"{place}: {diagnostic.rule} ({diagnostic.severity}): {diagnostic.message}"
+
+    def finish(self, summary: Summary, exit_code: int) -> None:
+        write = self.stream.write
+        counts = f'tests="{summary.files}" failures="{summary.invalid}" errors="0"'
+        write('<?xml version="1.0" encoding="UTF-8"?>\n')
+        write(f'<testsuites name="{TOOL}" {counts}>\n')
+        write(f'<testsuite name="{TOOL} validate" {counts} skipped="0">\n')
+        self.spool.flush()
+        self.spool.seek(0)
+        shutil.copyfileobj(self.spool, self.stream)
+        self.spool.close()
+        write("</testsuite>\n</testsuites>\n")
+
+
+def _uri(path: str) -> str:
+    if os.path.isabs(path):
+        return PurePath(path).as_uri()
+    # A relative reference; a colon stays escaped so that no first segment reads as a scheme.
+    return quote(path.replace(os.sep, "/"), safe="/()!$&'*+,;=@~")
+
+
+class SarifReporter(Reporter):
+    """SARIF 2.1.0: a result per diagnostic with ruleId, the file, and the line and column found
+    by re-scanning the failing file for the diagnostic's JSON pointer (kept as a logical location)."""
+
+    SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+    def start(self) -> None:
+        self.index = {rule_id: number for number, rule_id in enumerate(RULES)}
+        rules = [
+            {
+                "id": rule.id,
+                "shortDescription": {"text": rule.summary},
+                "defaultConfiguration": {"level": rule.severity},
+            }
+            for rule in RULES.values()
+        ]
+        # No informationUri: the project has no published home yet (the schema base URI is an id).
+        driver = {"name": TOOL, "version": tool_version(), "rules": rules}
+        head = {"$schema": self.SCHEMA, "version": "2.1.0"}
+        self.stream.write(
+            json.dumps(head)[:-1]
+            + ', "runs": [{"tool": '
+            + json.dumps({"driver": driver})
+            + ', "columnKind": "unicodeCodePoints", "results": ['
+        )
+        self.first = True
+
+    def file(self, report: FileReport) -> None:
+        positions = report.positions or (None,) * len(report.diagnostics)
+        for diagnostic, position in zip(report.diagnostics, positions, strict=True):
+            physical: dict = {"artifactLocation": {"uri": _uri(report.file or report.path)}}
+            if position is not None:
+                physical["region"] = {
+                    "startLine": report.line + position.line - 1,
+                    "startColumn": position.column,
+                }
+            elif report.line > 1:
+                physical["region"] = {"startLine": report.line}
+            location: dict = {"physicalLocation": physical}
+            if diagnostic.pointer:
+                location["logicalLocations"] = [{"fullyQualifiedName": diagnostic.pointer, "kind": "element"}]
+            result: dict = {"ruleId": diagnostic.rule}
+            if diagnostic.rule in self.index:
+                result["ruleIndex"] = self.index[diagnostic.rule]
+            result.update(
+                level=diagnostic.severity,
+                message={"text": diagnostic.message},
+                locations=[location],
+                properties={
+                    "pointer": diagnostic.pointer,
+                    "profile": report.profile,
+                    "document": report.path,
+                },
+            )
+            self.stream.write(("\n" if self.first else ",\n") + json.dumps(result, ensure_ascii=False))
+            self.first = False
+
+    def finish(self, summary: Summary, exit_code: int) -> None:
+        invocation = {
+            "executionSuccessful": True,
+            "exitCode": exit_code,
+            "properties": {"summary": summary.as_dict()},
+        }
+        self.stream.write('\n], "invocations": [' + json.dumps(invocation, ensure_ascii=False) + "]}]}\n")
+
+
+#: Report formats by --format name; a new format is one class here.
+REPORTERS: dict[str, type[Reporter]] = {
+    "text": TextReporter,
+    "json": JsonReporter,
+    "junit": JunitReporter,
+    "sarif": SarifReporter,
+}

@@ -1,0 +1,334 @@
+"""Benchmark: validating an export against the cost of merely parsing it; every figure a ratio from one run.
+
+    python scripts/bench.py                 # a synthetic export of 2,000 files (seeded), 5 repetitions
+    python scripts/bench.py --files 500 --reps 3
+    python scripts/bench.py --input DIR     # the *.json files under DIR instead
+
+Measures, each as the median of the repetitions, and prints each as a ratio to (a):
+  (a)  read + orjson parse of every file, nothing else: the floor any consumer pays
+  (b)  read + parse + our library with every rule on, in one process (the CLI's per-file path),
+       with the default engine; also the reference engine alone, on a sample
+  (c)  `aimmo-gt validate DIR` end to end, --jobs 1 and --jobs 2
+  (d)  check-jsonschema with our bundled schema (structure only), on a sample, per file
+  and a single small file through the CLI against `python -c "import json"` plus reading it.
+Peak memory is the largest resident set of the measured process (or of its pool workers).
+Needs the `bench` extra: pip install -e '.[bench]'.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+#: Runs a command and prints its wall time and the peak RSS (KiB) of the largest process it waited
+#: for (RUSAGE_CHILDREN covers the command and the pool workers it started).
+_WRAPPER = """
+import resource, subprocess, sys, time
+start = time.perf_counter()
+code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
+elapsed = time.perf_counter() - start
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime, code)
+"""
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*.json") if p.is_file())
+
+
+# --- Measurements run in a child process (`--measure NAME`), so that each one has its own peak RSS.
+
+
+def _floor(paths: list[str]) -> int:
+    """Read and parse every file; the number that are not JSON (a real folder may hold some)."""
+    import orjson
+
+    broken = 0
+    for path in paths:
+        with open(path, "rb") as handle:
+            try:
+                orjson.loads(handle.read())
+            except orjson.JSONDecodeError:
+                broken += 1
+    return broken
+
+
+def _library(paths: list[str], engine: str) -> None:
+    from aimmo_gt._runner import Options, check_item
+    from aimmo_gt._walk import Item
+
+    options = Options(engine=engine)
+    for path in paths:
+        check_item(Item(path, path=path, file=path), options, 1 << 30)
+
+
+def _api(paths: list[str]) -> None:
+    import orjson
+
+    import aimmo_gt
+
+    for path in paths:
+        with open(path, "rb") as handle:
+            try:
+                document = orjson.loads(handle.read())
+            except orjson.JSONDecodeError:
+                continue  # the API takes parsed documents
+        aimmo_gt.check(document)
+
+
+def _warm_up() -> None:
+    """Imports, compiled types and the reference engine's registry are set up once per process:
+    not part of the per-file cost (the end-to-end runs (c) do include them)."""
+    import orjson  # noqa: F401
+
+    import aimmo_gt
+
+    aimmo_gt.check({"annotations": [], "attributes": {}, "filename": "", "parent_path": "", "metadata": {}})
+    aimmo_gt.check({"annotations": [], "attributes": {}, "filename": "x", "parent_path": "/", "metadata": {}})
+
+
+def _measure(name: str, listing: str) -> float:
+    paths = Path(listing).read_text(encoding="utf-8").split("\n")
+    _warm_up()
+    if name.startswith("library-"):
+        engine = name.removeprefix("library-")
+        _library(paths[:1], engine)
+        start = time.perf_counter()
+        _library(paths, engine)
+    else:
+        run = {"floor": _floor, "api": _api}[name]
+        start = time.perf_counter()
+        run(paths)
+    return time.perf_counter() - start
+
+
+#: CPU seconds of the last command run by _child (its process and the workers it waited for).
+_cpu: list[float] = [0.0]
+
+
+def _child(args: list[str]) -> tuple[float, int]:
+    """(wall seconds, peak RSS KiB) of a command, through the wrapper."""
+    out = subprocess.run([sys.executable, "-c", _WRAPPER, *args], capture_output=True, text=True, check=True)
+    elapsed, rss, cpu, _code = out.stdout.split()
+    _cpu[0] = float(cpu)
+    return float(elapsed), int(rss)
+
+
+def _in_child(name: str, listing: Path) -> tuple[float, int]:
+    """(seconds measured inside a child process, without its start-up; its peak RSS KiB)."""
+    _elapsed, rss = _child([sys.executable, __file__, "--measure", name, str(listing)])
+    return float(Path(f"{listing}.{name}.time").read_text(encoding="utf-8")), rss
+
+
+def _burn(count: int) -> float:
+    start = time.perf_counter()
+    total = 0
+    for i in range(count):
+        total += i
+    return time.perf_counter() - start
+
+
+def parallel_capacity() -> float:
+    """How much faster two CPU-bound processes finish than one, on this machine now: 2.0 on two
+    idle cores, less when other work holds a core (the ceiling of any --jobs 2 speed-up)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    count = 5_000_000
+    one = _burn(count)
+    with ProcessPoolExecutor(2) as pool:
+        list(pool.map(_burn, [1000, 1000]))  # workers started before timing
+        start = time.perf_counter()
+        list(pool.map(_burn, [count, count]))
+        two = time.perf_counter() - start
+    return 2 * one / two
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+class Table:
+    def __init__(self, floor: float):
+        self.floor = floor
+        print(f"{'measurement':<58} {'seconds':>9} {'x floor':>8} {'peak RSS':>10}")
+
+    def row(self, name: str, seconds: float, rss_kib: int | None, note: str = "") -> None:
+        rss = f"{rss_kib / 1024:.0f} MiB" if rss_kib else ""
+        print(f"{name:<58} {seconds:>9.3f} {seconds / self.floor:>7.2f}x {rss:>10}  {note}")
+
+
+def _write_export(folder: Path, count: int, annotations: int, seed: int) -> None:
+    import synthetic
+
+    for name, document in synthetic.export(seed, count, annotations):
+        # Exports are written with json's default separators (", ", ": "), UTF-8 text kept as is.
+        (folder / name).write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+
+
+def _bundle(tmp: Path) -> Path:
+    """Our bundled schema (schemas/v1/document.bundle.json), or one made here the same way when the
+    checkout has none: every resource embedded by $id, the root a $ref to document.json."""
+    shipped = REPO / "schemas" / "v1" / "document.bundle.json"
+    if shipped.is_file():
+        return shipped
+    from aimmo_gt._schemas import BASE_URI, schema_files
+
+    resources = {uri: json.loads(path.read_text(encoding="utf-8")) for uri, path in schema_files().items()}
+    bundle = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"{BASE_URI}v1/document.bundle.json",
+        "$ref": f"{BASE_URI}v1/document.json",
+        "$defs": resources,
+    }
+    path = tmp / "document.bundle.json"
+    path.write_text(json.dumps(bundle), encoding="utf-8")
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--input", type=Path, help="a folder of real *.json files (default: a synthetic export)"
+    )
+    parser.add_argument("--files", type=int, default=2000, help="files in the synthetic export (2000)")
+    parser.add_argument("--annotations", type=int, default=100, help="annotations per file, on average (100)")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the synthetic export (7)")
+    parser.add_argument("--reps", type=int, default=5, help="repetitions; the median is reported (5)")
+    parser.add_argument(
+        "--sample", type=int, default=100, help="files for the slow tools, the reference engine and "
+        "check-jsonschema, reported per file and scaled to the whole export (100)"
+    )
+    parser.add_argument("--measure", nargs=2, metavar=("NAME", "LISTING"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.measure:
+        name, listing = args.measure
+        seconds = _measure(name, listing)
+        Path(f"{listing}.{name}.time").write_text(repr(seconds), encoding="utf-8")
+        return 0
+
+    cli = shutil.which("aimmo-gt", path=str(Path(sys.executable).parent)) or shutil.which("aimmo-gt")
+    cjs = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent)) or shutil.which(
+        "check-jsonschema"
+    )
+    if not cli:
+        parser.error("aimmo-gt is not installed in this environment (pip install -e '.[bench]')")
+    # An installed wheel has its bytecode compiled; a source checkout under PYTHONDONTWRITEBYTECODE
+    # would compile every module at every start-up, and the start-up figures would say so.
+    import aimmo_gt
+
+    package = str(Path(aimmo_gt.__file__).parent)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", package], check=True)
+    with tempfile.TemporaryDirectory(prefix="aimmo-gt-bench-") as temp:
+        tmp = Path(temp)
+        if args.input:
+            folder = args.input
+            paths = _files(folder)
+            source = f"{len(paths)} files under {folder}"
+        else:
+            folder = tmp / "export"
+            folder.mkdir()
+            _write_export(folder, args.files, args.annotations, args.seed)
+            paths = _files(folder)
+            source = (
+                f"synthetic export: {len(paths)} files, ~{args.annotations} annotations each, "
+                f"seed {args.seed}"
+            )
+        if not paths:
+            parser.error(f"no *.json file under {folder}")
+        size = sum(p.stat().st_size for p in paths)
+        listing = tmp / "paths.txt"
+        listing.write_text("\n".join(map(str, paths)), encoding="utf-8")
+        sample = paths[:: max(1, len(paths) // args.sample)][: args.sample]
+        sample_listing = tmp / "sample.txt"
+        sample_listing.write_text("\n".join(map(str, sample)), encoding="utf-8")
+        print(f"{source}, {size / len(paths) / 1024:.1f} KiB per file, {size / 2**20:.1f} MiB in all")
+        print(f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, median of {args.reps} repetitions, "
+              f"load average {os.getloadavg()[0]:.2f} before")
+        print("(a) and (b) are timed inside their process, without start-up; (c) and (d) from outside\n")
+        broken = _floor([str(p) for p in paths])  # the page cache holds every file from here on
+        if broken:
+            print(f"{broken} of the files are not JSON (orjson); they are measured all the same\n")
+
+        def median_of(measure) -> tuple[float, int]:
+            runs = [measure() for _ in range(args.reps)]
+            return _median([r[0] for r in runs]), max(r[1] for r in runs)
+
+        floor, floor_rss = median_of(lambda: _in_child("floor", listing))
+        table = Table(floor)
+        table.row("(a) read + orjson.loads, every file (the floor)", floor, floor_rss)
+        library, library_rss = median_of(lambda: _in_child("library-auto", listing))
+        table.row("(b) read + parse + check, every rule, default engine", library, library_rss)
+        api, api_rss = median_of(lambda: _in_child("api", listing))
+        table.row("(b') read + orjson + aimmo_gt.check(document) (API)", api, api_rss)
+        reference, reference_rss = _in_child("library-reference", sample_listing)
+        scaled = reference / len(sample) * len(paths)
+        table.row(f"(b'') as (b), reference engine ({len(sample)} files, scaled)", scaled, reference_rss)
+
+        quiet = ["--quiet", "--format", "text"]
+        for jobs in ("1", "2"):
+            cpu = []
+
+            def cli_run(jobs=jobs, cpu=cpu):
+                result = _child([cli, "validate", str(folder), "--jobs", jobs, *quiet])
+                cpu.append(_cpu[0])
+                return result
+
+            seconds, rss = median_of(cli_run)
+            # CPU seconds over wall seconds: how many cores the run had; under 2 with --jobs 2 means
+            # other processes held a core.
+            table.row(f"(c) aimmo-gt validate DIR --jobs {jobs}", seconds, rss,
+                      f"CPU {_median(cpu):.2f} s, {_median(cpu) / seconds:.2f} cores busy")
+            if jobs == "1":
+                jobs1 = seconds
+            else:
+                jobs2 = seconds
+        compared = None
+        if cjs:
+            bundle = _bundle(tmp)
+            seconds, rss = _child([cjs, "--schemafile", str(bundle), *map(str, sample)])
+            compared = seconds / len(sample) * len(paths)
+            table.row(f"(d) check-jsonschema, bundled schema ({len(sample)} files, scaled)", compared, rss)
+        else:
+            print("(d) check-jsonschema is not installed: pip install -e '.[bench]'")
+
+        small = REPO / "tests" / "fixtures" / "valid" / "vendor-bbox.json"
+        if not small.is_file():
+            small = sample[0]
+        python = _median([_child([sys.executable, "-c", f"import json; open({str(small)!r}, 'rb').read()"])[0]
+                          for _ in range(max(5, args.reps))])
+        one = _median([_child([cli, "validate", str(small), *quiet])[0] for _ in range(max(5, args.reps))])
+
+        capacity = _median([parallel_capacity() for _ in range(3)])
+        print(f"\nload average {os.getloadavg()[0]:.2f} after; two CPU-bound processes ran {capacity:.2f}x "
+              "faster than one on this machine just now (the ceiling of a --jobs 2 speed-up)")
+        print("targets:")
+        checks = [
+            ("(b) <= 1.5x the floor", library / floor, library / floor <= 1.5),
+            ("(c) --jobs 1 <= 2x the floor", jobs1 / floor, jobs1 / floor <= 2),
+            ("(c) --jobs 2 >= 1.6x faster than --jobs 1", jobs1 / jobs2, jobs1 / jobs2 >= 1.6),
+        ]
+        if compared:
+            checks.append(("(c) --jobs 1 >= 10x faster than (d)", compared / jobs1, compared / jobs1 >= 10))
+        checks.append(
+            (f"one small file: CLI {one * 1000:.0f} ms <= 3x python -c 'import json' + read "
+             f"{python * 1000:.0f} ms", one / python, one / python <= 3)
+        )
+        for name, ratio, met in checks:
+            print(f"  {'met ' if met else 'MISSED'}  {name:<72} {ratio:6.2f}")
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Tests of the aimmo-gt command (a package, so its conftest does not shadow tests/conftest.py)."""

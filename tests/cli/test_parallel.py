@@ -1,0 +1,111 @@
+"""--jobs N gives the same report, byte for byte, as --jobs 1; a generated export is reported exactly."""
+
+from __future__ import annotations
+
+import json
+import os
+import tracemalloc
+
+import pytest
+
+import aimmo_gt._runner as runner
+import make_export
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """240 files in folders of 500, one in 10 broken, every input breakage at least twice."""
+    root = tmp_path_factory.mktemp("generated")
+    expected = make_export.write_generated(root, 240, broken_every=10)
+    assert (
+        len(set(expected.values())) == len(make_export.input_breakages(b"")) - 1
+    )  # the two number kinds share a rule
+    return root, expected
+
+
+@pytest.fixture
+def pools(monkeypatch):
+    started = []
+
+    class Recording(runner.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            started.append(kwargs.get("max_workers"))
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "ProcessPoolExecutor", Recording)
+    return started
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "junit", "sarif"])
+def test_jobs_2_report_is_identical_to_jobs_1(cli, generated, tmp_path, pools, fmt):
+    root, _expected = generated
+    outputs = []
+    for jobs in ("1", "2"):
+        output = tmp_path / f"jobs{jobs}.{fmt}"
+        run = cli("validate", "--format", fmt, "--max-bytes", "1M", "--jobs", jobs, "--output", output, root)
+        assert run.code == 1
+        outputs.append(output.read_bytes())
+    assert pools == [2], "--jobs 2 did not start a pool of 2 processes"
+    assert outputs[0] == outputs[1]
+
+
+def test_a_generated_export_is_reported_exactly(cli, generated):
+    root, expected = generated
+    run = cli("validate", "--format", "json", "--max-bytes", "1M", "--jobs", "2", root)
+    assert run.code == 1
+    files = run.json()["files"]
+    assert len(files) == 240
+    found = {
+        os.path.relpath(entry["path"], root): [d["rule"] for d in entry["diagnostics"]]
+        for entry in files
+        if entry["diagnostics"]
+    }
+    assert found == {path: [rule] for path, rule in expected.items()}
+    invalid = {os.path.relpath(entry["path"], root) for entry in files if not entry["valid"]}
+    assert invalid == {path for path, rule in expected.items() if rule != "json.bom"}
+
+
+def _peak(cli, root, output) -> int:
+    tracemalloc.start()
+    try:
+        cli("validate", "--format", "json", "--jobs", "1", "--max-bytes", "1M", "--output", output, root)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_does_not_grow_with_the_number_of_valid_files(cli, tmp_path, documents):
+    # Python-level allocations only (tracemalloc), so the interpreter's baseline does not hide growth:
+    # 1,000 valid files must peak like 100 do. A list of every file's report would fail this.
+    data = [json.dumps(doc).encode() for doc in documents.values()]
+    small, large = tmp_path / "small", tmp_path / "large"
+    for root, count in ((small, 100), (large, 1000)):
+        for number in range(count):
+            folder = root / f"part_{number // 500}"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{number:05d}.json").write_bytes(data[number % len(data)])
+    _peak(cli, small, tmp_path / "warm.json")  # imports and caches are not growth
+    peak_small = _peak(cli, small, tmp_path / "small.json")
+    peak_large = _peak(cli, large, tmp_path / "large.json")
+    assert json.loads((tmp_path / "large.json").read_text())["summary"]["valid"] == 1000
+    assert peak_large < peak_small * 1.2 + 64 * 1024, (peak_small, peak_large)
+
+
+def test_jobs_2_is_identical_to_jobs_1_for_json_lines(cli, tmp_path, documents, pools):
+    lines = [json.dumps(doc, ensure_ascii=False) for doc in documents.values()] * 5
+    lines[7] = lines[7][:40]
+    lines[50] = "NaN"
+    path = tmp_path / "export.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    outputs = []
+    for jobs in ("1", "2"):
+        run = cli("validate", "--jsonl", "--format", "sarif", "--jobs", jobs, path)
+        assert run.code == 1
+        outputs.append(run.out)
+    assert pools == [2]
+    assert outputs[0] == outputs[1]
+    results = json.loads(outputs[0])["runs"][0]["results"]
+    assert [(r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in results] == [
+        ("json.parse", 8),
+        ("json.non-finite", 51),
+    ]

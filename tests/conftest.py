@@ -1,0 +1,26 @@
+"""Shared helpers for the test suite."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).parent
+REPO = TESTS.parent
+CASES = TESTS / "cases"
+FIXTURES = TESTS / "fixtures"
+
+
+def load_json(path: Path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def rule_pointers(diagnostics) -> list[tuple[str, str]]:
+    return sorted((d.rule, d.pointer) for d in diagnostics)
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO

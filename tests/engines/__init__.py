@@ -1,0 +1,1 @@
+"""Tests that other JSON Schema engines read our schema bundles as ours does."""

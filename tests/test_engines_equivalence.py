@@ -1,0 +1,315 @@
+"""The fast engine passes a document only when the reference engine reports nothing for it.
+
+The fast engine (_fast.py) answers yes/no, for the bytes of a file (the CLI, before the loader) and
+for a parsed document (the API). A "no" sends the document to the loader and the reference, so the
+reports of `engine="fast"` equal the reference's exactly when that one implication holds. Each test
+asserts the implication and the full reports, and also that the fast engine does pass the clean
+documents (an engine that passes nothing would be exact and useless).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+from aimmo_gt import PROFILES, check
+from aimmo_gt._schemas import schema_files
+
+# Paths and helpers here rather than from conftest: tests/cli/ has a conftest module of its own.
+REPO = Path(__file__).resolve().parents[1]
+CASES = REPO / "tests" / "cases"
+FIXTURES = REPO / "tests" / "fixtures"
+
+
+def load_json(path: Path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def rule_pointers(diagnostics) -> list[tuple[str, str]]:
+    return sorted((d.rule, d.pointer) for d in diagnostics)
+
+
+pytest.importorskip("msgspec", reason="the fast engine needs msgspec (extra `fast`)")
+from aimmo_gt import _fast  # noqa: E402
+from aimmo_gt._runner import Options, check_item  # noqa: E402
+from aimmo_gt._walk import Item  # noqa: E402
+
+sys.path.insert(0, str(REPO / "scripts"))
+import synthetic  # noqa: E402  (scripts/ is not a package)
+
+#: Generated documents: enough for each mutation kind to hit each annotation type many times.
+GENERATED = 1200
+SEED = 20261125
+
+
+def _full(diagnostics):
+    return [(d.rule, d.severity, d.pointer, d.message) for d in diagnostics]
+
+
+def _agree(document, profile: str | None) -> bool:
+    """Assert both engines give the same result; return whether the fast engine passed it."""
+    reference = check(document, profile, engine="reference")
+    fast = check(document, profile, engine="fast")
+    clean, used = _fast.clean_document(document, profile)
+    if clean:
+        assert reference.diagnostics == (), f"the fast engine passed: {_full(reference.diagnostics)}"
+        assert used == reference.profile
+    assert (fast.profile, fast.inferred) == (reference.profile, reference.inferred)
+    assert _full(fast.diagnostics) == _full(reference.diagnostics)
+    return clean
+
+
+def _report(data: bytes, profile: str | None, engine: str):
+    return check_item(Item("doc.json", data=data), Options(profile, engine=engine), max_bytes=1 << 30)
+
+
+def _agree_bytes(data: bytes, profile: str | None) -> bool:
+    """Assert the CLI reports one file the same with both engines; return whether the fast engine
+    for files passed it."""
+    reference = _report(data, profile, "reference")
+    clean, used = _fast.clean_bytes(data, profile)
+    if clean:
+        assert reference.diagnostics == (), f"the fast engine passed: {_full(reference.diagnostics)}"
+        assert used == reference.profile
+    assert _report(data, profile, "fast") == reference
+    return clean
+
+
+def _serialize(rng: random.Random, document) -> bytes:
+    """The document as some exporter might have written it."""
+    style = rng.randrange(4)
+    if style == 0:
+        return json.dumps(document, separators=(",", ":")).encode()
+    if style == 1:
+        return json.dumps(document, ensure_ascii=False).encode()
+    if style == 2:
+        return json.dumps(document, indent=2, ensure_ascii=False).encode()
+    return json.dumps(document, indent="\t").replace('": ', '" : ').encode()
+
+
+#: Edits of the text that the loader must see: each breaks the file as JSON or as input, or changes
+#: nothing that matters, and so must never be passed by the fast engine when the loader complains.
+_TEXT_EDITS = (
+    lambda t: b"\xef\xbb\xbf" + t,  # json.bom
+    lambda t: t.replace(b'"label"', b'"label": "x", "label"', 1),  # json.duplicate-key
+    lambda t: t.replace(b'"attributes": {', b'"attributes": {"a": "1", "a": "1", ', 1),
+    lambda t: t.replace(b'"attributes":{', b'"attributes":{"a":"1","a":"2",', 1),
+    lambda t: t.replace(b'"metadata": {', b'"metadata": {"width": 4, ', 1),
+    lambda t: t.replace(b'"id"', b'"id": "x", "id"', 1),
+    lambda t: t.replace(b"1", b"NaN", 1),  # json.non-finite
+    lambda t: t.replace(b"2", b"2e400", 1),  # json.number-range
+    lambda t: t.replace(b"3", b"3" * 400, 1),
+    lambda t: t.replace(b"4", b"4" * 25, 1),  # beyond 64 bits, still a JSON number
+    lambda t: t.replace(b"5", b"5.0", 1),  # a float where an integer may be required
+    lambda t: t + b" x",  # json.parse
+    lambda t: t[:-1],
+    lambda t: t.replace(b'"car"', b'"c\\u0061r"', 1),  # an escape: the same text
+    lambda t: t.replace(b'"car"', b'"c:a:r"', 1),  # colons in a string: no duplicate, more `:`
+    lambda t: t.replace(b'"car"', b'"\\ud800"', 1),  # a lone surrogate
+    lambda t: t.replace(b'"car"', b'"ca\tr"', 1),  # a raw control character
+    lambda t: t.replace(b'"car"', "\"\u00e9\u20ac\U0001f600\"".encode(), 1),  # non-ASCII text
+    lambda t: t.replace(b'"is_parked"', b'"is\\"parked"', 1),  # an escaped quote in a key
+    lambda t: t.replace(b'"is_parked"', b'"is_parked\\\\"', 1),  # a key ending in a backslash
+    lambda t: t.replace(b"{", b"{ ", 1).replace(b'": ', b'"\n:\t', 3),  # white space around `:`
+    lambda t: t.replace(b"\xc3", b"\xff", 1),  # json.encoding
+    lambda t: b"",  # json.empty
+    lambda t: b"[" + t + b"]",  # json.root-type
+    lambda t: t.replace(b'"annotations"', b'"annotations": [[[[[[[[[[[[]]]]]]]]]]]], "annotations"', 1),
+)
+
+
+def _case_params():
+    for path in sorted(CASES.rglob("*.json")):
+        suite = load_json(path)
+        for i, test in enumerate(suite["tests"]):
+            yield pytest.param(suite["target"], test, id=f"{suite['target']}[{i}]")
+
+
+@pytest.mark.parametrize(
+    ("target", "test"),
+    [p for p in _case_params() if p.values[0] == "document.json" or p.values[0].startswith("profiles/")],
+)
+def test_document_case_files(target, test):
+    profile = target.removeprefix("profiles/").removesuffix(".json") if "/" in target else None
+    for data in (test["data"], json.dumps(test["data"]).encode()):
+        for each in {None, profile}:
+            clean = _agree_bytes(data, each) if isinstance(data, bytes) else _agree(data, each)
+            expected = not (_report(data, each, "reference") if isinstance(data, bytes)
+                            else check(data, each, engine="reference")).diagnostics
+            assert clean == expected  # exact both ways on the cases: every clean case is passed
+
+
+@pytest.mark.parametrize(("target", "test"), [p for p in _case_params() if "annotations/" in p.values[0]])
+def test_annotation_case_files_in_a_document(target, test):
+    """The fast engine for files on each annotation case, placed in a document of its own."""
+    image = test.get("image") or (100000, 100000)
+    document = {
+        "annotations": [test["data"]],
+        "attributes": {},
+        "filename": "case.json",
+        "parent_path": "/cases",
+        "metadata": {"width": image[0], "height": image[1]},
+    }
+    kind = target.rsplit("/", 1)[-1].removesuffix(".json")
+    # The metadata of the resource type the annotation belongs to, so that the profile inferred
+    # allows it and the annotation's own rules decide.
+    if kind in ("cuboid", "lasso"):
+        document.update(metadata={}, scene_id="620aea6c1e3c3ccd9cfd8bc8")
+    elif kind == "frameRange":
+        document.update(metadata={"fps": 30})
+    elif kind == "entity":
+        document.update(metadata={})
+    data = json.dumps(document).encode()
+    for profile in (None, *PROFILES):
+        clean = _agree_bytes(data, profile)
+        # Exact both ways: the engine passes every clean document of the cases too.
+        assert clean == (not _report(data, profile, "reference").diagnostics)
+        assert _agree(document, profile) == clean
+
+
+def _fixture_params():
+    for path in sorted(FIXTURES.rglob("*.json")):
+        yield pytest.param(path, id=str(path.relative_to(FIXTURES)))
+
+
+@pytest.mark.parametrize("path", list(_fixture_params()))
+@pytest.mark.parametrize("profile", [None, *PROFILES])
+def test_fixtures(path: Path, profile):
+    document = load_json(path)
+    clean = _agree(document, profile)
+    if profile is None and path.parent.name == "valid":
+        assert clean == (not check(document, engine="reference").diagnostics)
+
+
+def _examples():
+    for uri, path in schema_files().items():
+        if "/document.json" in uri or "/profiles/" in uri:
+            for i, example in enumerate(load_json(path).get("examples", [])):
+                yield pytest.param(example, id=f"{path.name}[{i}]")
+
+
+@pytest.mark.parametrize("example", list(_examples()))
+def test_schema_examples(example):
+    assert _agree(example, None)
+    assert _agree_bytes(json.dumps(example, ensure_ascii=False).encode(), None)
+
+
+def test_generated_documents():
+    rng = random.Random(SEED)
+    resources = synthetic.resources(rng, GENERATED)
+    passed = rejected = 0
+    for i, resource in enumerate(resources):
+        document = synthetic.document(rng, resource, rng.choice((0, 1, 2, 3, 5, 8)))
+        if i % 4:  # three in four are broken a little, the rest stay valid
+            document = synthetic.mutate(rng, document)
+        profile = rng.choice((None, None, resource, rng.choice(PROFILES)))
+        if _agree(document, profile):
+            passed += 1
+        else:
+            rejected += 1
+    # Both branches ran many times: the implication was tested, not vacuously true.
+    assert passed > GENERATED // 5 and rejected > GENERATED // 5, (passed, rejected)
+
+
+def test_generated_files():
+    rng = random.Random(SEED + 1)
+    resources = synthetic.resources(rng, GENERATED)
+    passed = rejected = 0
+    for i, resource in enumerate(resources):
+        document = synthetic.document(rng, resource, rng.choice((0, 1, 2, 3, 5, 8)))
+        if i % 3 == 1:
+            document = synthetic.mutate(rng, document)
+        data = _serialize(rng, document)
+        if i % 3 == 2:
+            data = rng.choice(_TEXT_EDITS)(data)
+        profile = rng.choice((None, None, resource, rng.choice(PROFILES)))
+        if _agree_bytes(data, profile):
+            passed += 1
+        else:
+            rejected += 1
+    assert passed > GENERATED // 5 and rejected > GENERATED // 5, (passed, rejected)
+
+
+@pytest.mark.parametrize("edit", range(len(_TEXT_EDITS)))
+def test_text_edits_of_each_valid_fixture(edit):
+    for path in sorted((FIXTURES / "valid").glob("*.json")):
+        data = _TEXT_EDITS[edit](path.read_bytes())
+        _agree_bytes(data, None)
+
+
+@pytest.mark.parametrize("path", list(_fixture_params()))
+def test_fixture_files(path: Path):
+    data = path.read_bytes()
+    for profile in (None, *PROFILES):
+        clean = _agree_bytes(data, profile)
+        if profile is None and path.parent.name == "valid":
+            assert clean == (not _report(data, None, "reference").diagnostics)
+
+
+def test_valid_export_is_passed_by_the_fast_engine():
+    for name, document in synthetic.export(SEED, 30, annotations=20):
+        assert _fast.clean_document(document, None)[0], name
+        assert _fast.clean_bytes(json.dumps(document).encode(), None)[0], name
+        assert check(document, engine="reference").diagnostics == (), name
+
+
+@pytest.mark.parametrize(
+    ("value", "rule"),
+    [
+        (float("nan"), None),  # python-jsonschema takes NaN as a number within every bound
+        (float("inf"), ("geometry.within-image", "/annotations/0/points/0")),
+        (2**70, ("geometry.within-image", "/annotations/0/points/0")),  # msgspec takes 64 bits at most
+        (1920.0, None),  # a float where the format has integers
+        ("\N{MATHEMATICAL DOUBLE-STRUCK DIGIT ONE}", ("schema.type", "/annotations/0/points/0/0")),
+    ],
+)
+def test_values_outside_json_go_to_the_reference(value, rule):
+    document = load_json(FIXTURES / "valid" / "vendor-bbox.json")
+    document["annotations"][0]["points"][0][0] = value
+    reference = check(document, engine="reference")
+    assert _full(check(document, engine="fast").diagnostics) == _full(reference.diagnostics)
+    if rule:
+        assert rule in rule_pointers(reference.diagnostics)
+
+
+def test_engine_is_checked():
+    with pytest.raises(ValueError, match="unknown engine"):
+        check({}, engine="turbo")
+
+
+@pytest.mark.parametrize("output", ["json", "sarif", "text"])
+def test_cli_reports_are_the_same_with_each_engine(output, tmp_path, capsys):
+    from aimmo_gt._cli import main
+
+    rng = random.Random(SEED + 2)
+    for i, resource in enumerate(synthetic.resources(rng, 40)):
+        document = synthetic.document(rng, resource, 3)
+        data = _serialize(rng, synthetic.mutate(rng, document) if i % 2 else document)
+        (tmp_path / f"{i:03d}.json").write_bytes(data)
+    reports = {}
+    for engine in ("fast", "reference"):
+        code = main(["validate", str(tmp_path), "--engine", engine, "--format", output, "--jobs", "1", "-q"])
+        reports[engine] = (code, capsys.readouterr().out)
+    assert reports["fast"] == reports["reference"]
+    assert reports["fast"][0] == 1  # some files are invalid: the comparison is not of empty reports
+
+
+def test_without_msgspec_auto_is_the_reference_and_fast_is_refused(monkeypatch, capsys):
+    from aimmo_gt._cli import main
+
+    path = FIXTURES / "valid" / "vendor-bbox.json"
+    data = path.read_bytes()
+    broken = data.replace(b'"car"', b'""', 1)
+    monkeypatch.setitem(sys.modules, "aimmo_gt._fast", None)  # as if msgspec were not installed
+    for each in (data, broken):
+        assert _report(each, None, "auto") == _report(each, None, "reference")
+    found = _report(broken, None, "auto").diagnostics
+    assert ("schema.minLength", "/annotations/0/label") in rule_pointers(found)
+    with pytest.raises(ImportError, match="msgspec"):
+        check(load_json(path), engine="fast")
+    assert main(["validate", "--engine", "fast", str(path)]) == 2
+    assert "needs msgspec" in capsys.readouterr().err

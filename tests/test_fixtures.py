@@ -1,0 +1,76 @@
+"""Whole documents: vendor examples and realistic files pass; each invalid one fails as its manifest says."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+import aimmo_gt
+from aimmo_gt._rules import INPUT_RULES
+from conftest import CASES, FIXTURES, load_json, rule_pointers
+
+VALID = FIXTURES / "valid"
+INVALID = FIXTURES / "invalid"
+VALID_EXPECTED = tomllib.loads((VALID / "expected.toml").read_text(encoding="utf-8"))
+INVALID_EXPECTED = tomllib.loads((INVALID / "expected.toml").read_text(encoding="utf-8"))
+
+
+def _files(folder):
+    return [pytest.param(p, id=p.name) for p in sorted(folder.glob("*.json"))]
+
+
+def _expected(entry):
+    return sorted((d["rule"], d["pointer"]) for d in entry["diagnostics"])
+
+
+@pytest.mark.parametrize("path", _files(VALID))
+def test_valid_fixture(path):
+    result = aimmo_gt.check(load_json(path))
+    expected = _expected(VALID_EXPECTED[path.name]) if path.name in VALID_EXPECTED else []
+    assert rule_pointers(result.diagnostics) == expected, [d.message for d in result.diagnostics]
+    assert result.valid
+    aimmo_gt.validate(load_json(path))
+
+
+@pytest.mark.parametrize("path", _files(INVALID))
+def test_invalid_fixture(path):
+    entry = INVALID_EXPECTED[path.name]
+    result = aimmo_gt.check(load_json(path))
+    assert rule_pointers(result.diagnostics) == _expected(entry), [d.message for d in result.diagnostics]
+    assert not result.valid
+    with pytest.raises(aimmo_gt.ValidationError) as raised:
+        aimmo_gt.validate(load_json(path))
+    assert rule_pointers(raised.value.diagnostics) == _expected(entry)
+
+
+def test_manifests_name_existing_files():
+    assert set(INVALID_EXPECTED) == {p.name for p in INVALID.glob("*.json")}
+    assert set(VALID_EXPECTED) <= {p.name for p in VALID.glob("*.json")}
+    assert all(entry["why"] for entry in INVALID_EXPECTED.values())
+
+
+@pytest.mark.parametrize(
+    ("name", "profile"),
+    [
+        ("realistic-image.json", "image"),
+        ("realistic-image-pixel.json", "image-pixel"),
+        ("realistic-sequence.json", "sequence"),
+        ("realistic-pointcloud.json", "pointcloud"),
+        ("realistic-video.json", "video"),
+        ("realistic-text.json", "text"),
+        ("vendor-gt-field.json", "sequence"),
+    ],
+)
+def test_profile_is_inferred(name, profile):
+    result = aimmo_gt.check(load_json(VALID / name))
+    assert (result.profile, result.inferred) == (profile, True)
+
+
+def test_every_validation_rule_has_a_failing_case_or_fixture():
+    seen = {d["rule"] for entry in INVALID_EXPECTED.values() for d in entry["diagnostics"]}
+    for path in CASES.rglob("*.json"):
+        seen |= {d["rule"] for test in load_json(path)["tests"] for d in test.get("diagnostics", [])}
+    validation_rules = set(aimmo_gt.RULES) - set(INPUT_RULES)
+    assert validation_rules - seen == set()
+    assert seen - set(aimmo_gt.RULES) == set(), "a case names a rule the table does not have"
