@@ -322,9 +322,11 @@ def _below(x):
 
 
 def _into(x, limit):
-    """x, or when outside [0, limit] a number inside it derived from x (limit > 0)."""
+    """x, or when outside [0, limit] a number inside it derived from x."""
     if 0 <= x <= limit:
         return x
+    if limit <= 0:  # only a schema that allows an empty image gets here: 0, or nothing, fits
+        return 0 if limit == 0 else x
     if isinstance(x, int) and isinstance(limit, int):
         return abs(x) % (limit + 1)
     return math.fmod(abs(x), limit)
@@ -373,6 +375,8 @@ def satisfy_withinImage(kind, instance, context):
     if kind == "point":
         return [_into(instance[0], width), _into(instance[1], height)]
     x, y, w, h = instance
+    if width < 1 or height < 1:
+        return instance  # no rect of integer width and height > 0 fits; the validity property says so
     w = w if w <= width else (w - 1) % width + 1
     h = h if h <= height else (h - 1) % height + 1
     x = x if 0 <= x <= width - w else x % (width - w + 1)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
 import json
 import tempfile
@@ -16,6 +15,7 @@ from hypothesis import strategies as st
 
 import aimmo_gt
 from aimmo_gt import PROFILES, RULES
+from aimmo_gt._cli import main
 from aimmo_gt._generation import nodes, semantic_view
 from aimmo_gt._keywords import KEYWORDS
 
@@ -146,17 +146,7 @@ def test_an_integer_too_long_to_print_gets_diagnostics_never_an_exception():
     _check_everywhere(document)
 
 
-def _cli():
-    # The CLI is built on branch `cli`. Only its absence skips these tests: a CLI that exists but
-    # fails to import fails them.
-    if importlib.util.find_spec("aimmo_gt._cli") is None:
-        pytest.skip("aimmo_gt._cli does not exist yet (it is built on branch `cli`)")
-    from aimmo_gt._cli import main
-
-    return main
-
-
-def _validate(main, path: Path) -> dict:
+def _validate(path: Path) -> dict:
     """`aimmo-gt validate --format json <path>`, in this process; its report of the one file."""
     MADE["documents"] += 1
     out, err = io.StringIO(), io.StringIO()
@@ -174,7 +164,6 @@ def _validate(main, path: Path) -> dict:
 
 
 def test_the_cli_never_fails_on_any_file():
-    main = _cli()
     files = st.one_of(
         st.binary(max_size=300),
         JSON.map(lambda v: json.dumps(v).encode()),
@@ -187,14 +176,13 @@ def test_the_cli_never_fails_on_any_file():
         @given(files)
         def run(data):
             path.write_bytes(data)
-            _validate(main, path)
+            _validate(path)
 
         run()
 
 
 @pytest.mark.parametrize("profile", TARGETS, ids=lambda p: p or "document.json")
 def test_the_cli_never_fails_on_a_corrupted_document(profile):
-    main = _cli()
     view = semantic_view(profile)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "gt.json"
@@ -204,13 +192,12 @@ def test_the_cli_never_fails_on_a_corrupted_document(profile):
         def run(random, values, document):
             for each in corrupted(view, document, values, random):
                 path.write_text(json.dumps(each, ensure_ascii=False), encoding="utf-8")
-                _validate(main, path)
+                _validate(path)
 
         run()
 
 
 def test_the_cli_passes_every_generated_document():
-    main = _cli()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "gt.json"
 
@@ -220,7 +207,7 @@ def test_the_cli_passes_every_generated_document():
             path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
             # The CLI infers the profile (a generated image-pixel document without masks is an image
             # one): test_generated.py asserts that every generated document passes so too.
-            report = _validate(main, path)
+            report = _validate(path)
             assert report["valid"] and report["diagnostics"] == [], report
 
         run()
