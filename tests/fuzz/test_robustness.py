@@ -208,6 +208,7 @@ def test_the_cli_passes_every_generated_document():
             # The CLI infers the profile (a generated image-pixel document without masks is an image
             # one): test_generated.py asserts that every generated document passes so too.
             report = _validate(path)
-            assert report["valid"] and report["diagnostics"] == [], report
+            shown = json.dumps(report["diagnostics"], ensure_ascii=False)
+            assert report["valid"] and report["diagnostics"] == [], f"{report['profile']}: {shown}"
 
         run()
