@@ -207,8 +207,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7, help="seed of the synthetic export (7)")
     parser.add_argument("--reps", type=int, default=5, help="repetitions; the median is reported (5)")
     parser.add_argument(
-        "--sample", type=int, default=100, help="files for the slow tools, the reference engine and "
-        "check-jsonschema, reported per file and scaled to the whole export (100)"
+        "--sample",
+        type=int,
+        default=100,
+        help="files for the slow tools, the reference engine and "
+        "check-jsonschema, reported per file and scaled to the whole export (100)",
     )
     parser.add_argument("--measure", nargs=2, metavar=("NAME", "LISTING"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -254,8 +257,10 @@ def main(argv: list[str] | None = None) -> int:
         sample_listing = tmp / "sample.txt"
         sample_listing.write_text("\n".join(map(str, sample)), encoding="utf-8")
         print(f"{source}, {size / len(paths) / 1024:.1f} KiB per file, {size / 2**20:.1f} MiB in all")
-        print(f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, median of {args.reps} repetitions, "
-              f"load average {os.getloadavg()[0]:.2f} before")
+        print(
+            f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, median of {args.reps} repetitions, "
+            f"load average {os.getloadavg()[0]:.2f} before"
+        )
         print("(a) and (b) are timed inside their process, without start-up; (c) and (d) from outside\n")
         broken = _floor([str(p) for p in paths])  # the page cache holds every file from here on
         if broken:
@@ -288,8 +293,12 @@ def main(argv: list[str] | None = None) -> int:
             seconds, rss = median_of(cli_run)
             # CPU seconds over wall seconds: how many cores the run had; under 2 with --jobs 2 means
             # other processes held a core.
-            table.row(f"(c) aimmo-gt validate DIR --jobs {jobs}", seconds, rss,
-                      f"CPU {_median(cpu):.2f} s, {_median(cpu) / seconds:.2f} cores busy")
+            table.row(
+                f"(c) aimmo-gt validate DIR --jobs {jobs}",
+                seconds,
+                rss,
+                f"CPU {_median(cpu):.2f} s, {_median(cpu) / seconds:.2f} cores busy",
+            )
             if jobs == "1":
                 jobs1 = seconds
             else:
@@ -306,13 +315,19 @@ def main(argv: list[str] | None = None) -> int:
         small = REPO / "tests" / "fixtures" / "valid" / "vendor-bbox.json"
         if not small.is_file():
             small = sample[0]
-        python = _median([_child([sys.executable, "-c", f"import json; open({str(small)!r}, 'rb').read()"])[0]
-                          for _ in range(max(5, args.reps))])
+        python = _median(
+            [
+                _child([sys.executable, "-c", f"import json; open({str(small)!r}, 'rb').read()"])[0]
+                for _ in range(max(5, args.reps))
+            ]
+        )
         one = _median([_child([cli, "validate", str(small), *quiet])[0] for _ in range(max(5, args.reps))])
 
         capacity = _median([parallel_capacity() for _ in range(3)])
-        print(f"\nload average {os.getloadavg()[0]:.2f} after; two CPU-bound processes ran {capacity:.2f}x "
-              "faster than one on this machine just now (the ceiling of a --jobs 2 speed-up)")
+        print(
+            f"\nload average {os.getloadavg()[0]:.2f} after; two CPU-bound processes ran {capacity:.2f}x "
+            "faster than one on this machine just now (the ceiling of a --jobs 2 speed-up)"
+        )
         print("targets:")
         checks = [
             ("(b) <= 1.5x the floor", library / floor, library / floor <= 1.5),
@@ -322,8 +337,12 @@ def main(argv: list[str] | None = None) -> int:
         if compared:
             checks.append(("(c) --jobs 1 >= 10x faster than (d)", compared / jobs1, compared / jobs1 >= 10))
         checks.append(
-            (f"one small file: CLI {one * 1000:.0f} ms <= 3x python -c 'import json' + read "
-             f"{python * 1000:.0f} ms", one / python, one / python <= 3)
+            (
+                f"one small file: CLI {one * 1000:.0f} ms <= 3x python -c 'import json' + read "
+                f"{python * 1000:.0f} ms",
+                one / python,
+                one / python <= 3,
+            )
         )
         for name, ratio, met in checks:
             print(f"  {'met ' if met else 'MISSED'}  {name:<72} {ratio:6.2f}")

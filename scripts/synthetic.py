@@ -48,8 +48,9 @@ def _point(rng: random.Random, size) -> list:
 def _box(rng: random.Random, size) -> tuple[int, int, int, int]:
     width, height = size
     left, top = rng.randrange(0, width - 2), rng.randrange(0, height - 2)
-    right, bottom = rng.randrange(left + 1, min(width, left + 400) + 1), rng.randrange(
-        top + 1, min(height, top + 300) + 1
+    right, bottom = (
+        rng.randrange(left + 1, min(width, left + 400) + 1),
+        rng.randrange(top + 1, min(height, top + 300) + 1),
     )
     return left, top, right, bottom
 
@@ -181,8 +182,22 @@ def export(seed: int, count: int, annotations: int = 100):
 # --- Mutations: small edits that break (or keep) a document, for the equivalence test.
 
 _NUMBERS = (-1, 0, 0.5, 1, 2, 1e6, 4.8, -89.6, 270.1, 3, True, None, "1")
-_STRINGS = ("", "x", "0-0", "12T", "0T", "3F4T", "620aea6c1e3c3ccd9cfd8bc9", "620AEA6C1E3C3CCD9CFD8BC9",
-            "1-48f557c0-3fff-4227-bd18-8574ff7f8ad0", "bbox", "entity", "/", "a-b", "1--2")
+_STRINGS = (
+    "",
+    "x",
+    "0-0",
+    "12T",
+    "0T",
+    "3F4T",
+    "620aea6c1e3c3ccd9cfd8bc9",
+    "620AEA6C1E3C3CCD9CFD8BC9",
+    "1-48f557c0-3fff-4227-bd18-8574ff7f8ad0",
+    "bbox",
+    "entity",
+    "/",
+    "a-b",
+    "1--2",
+)
 
 
 def _nodes(value, path=()):

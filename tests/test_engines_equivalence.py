@@ -111,7 +111,7 @@ _TEXT_EDITS = (
     lambda t: t.replace(b'"car"', b'"c:a:r"', 1),  # colons in a string: no duplicate, more `:`
     lambda t: t.replace(b'"car"', b'"\\ud800"', 1),  # a lone surrogate
     lambda t: t.replace(b'"car"', b'"ca\tr"', 1),  # a raw control character
-    lambda t: t.replace(b'"car"', "\"\u00e9\u20ac\U0001f600\"".encode(), 1),  # non-ASCII text
+    lambda t: t.replace(b'"car"', '"\u00e9\u20ac\U0001f600"'.encode(), 1),  # non-ASCII text
     lambda t: t.replace(b'"is_parked"', b'"is\\"parked"', 1),  # an escaped quote in a key
     lambda t: t.replace(b'"is_parked"', b'"is_parked\\\\"', 1),  # a key ending in a backslash
     lambda t: t.replace(b"{", b"{ ", 1).replace(b'": ', b'"\n:\t', 3),  # white space around `:`
@@ -138,8 +138,11 @@ def test_document_case_files(target, test):
     for data in (test["data"], json.dumps(test["data"]).encode()):
         for each in {None, profile}:
             clean = _agree_bytes(data, each) if isinstance(data, bytes) else _agree(data, each)
-            expected = not (_report(data, each, "reference") if isinstance(data, bytes)
-                            else check(data, each, engine="reference")).diagnostics
+            expected = not (
+                _report(data, each, "reference")
+                if isinstance(data, bytes)
+                else check(data, each, engine="reference")
+            ).diagnostics
             assert clean == expected  # exact both ways on the cases: every clean case is passed
 
 

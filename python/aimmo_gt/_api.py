@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from ._diagnostics import Diagnostic
+from ._diagnostics import Diagnostic, count, passes
 from ._rules import RULES, UNTUNABLE
 
 #: The resource types, each a schema under schemas/v1/profiles/.
@@ -32,15 +32,15 @@ class Result:
 
     @property
     def errors(self) -> int:
-        return sum(d.severity == "error" for d in self.diagnostics)
+        return count(self.diagnostics, "error")
 
     @property
     def warnings(self) -> int:
-        return sum(d.severity == "warning" for d in self.diagnostics)
+        return count(self.diagnostics, "warning")
 
     @property
     def valid(self) -> bool:
-        return self.errors == 0 and not (self.strict and self.warnings)
+        return passes(self.diagnostics, self.strict)
 
 
 class ValidationError(ValueError):

@@ -78,8 +78,13 @@ class _Version(argparse.Action):
     (importlib.metadata) costs more than checking a small file."""
 
     def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
-        super().__init__(option_strings, dest=dest, default=default, nargs=0,
-                         help=help or "show the program's version number and exit")
+        super().__init__(
+            option_strings,
+            dest=dest,
+            default=default,
+            nargs=0,
+            help=help or "show the program's version number and exit",
+        )
 
     def __call__(self, parser, namespace, values, option_string=None):
         sys.stdout.write(f"{parser.prog} {tool_version()}\n")

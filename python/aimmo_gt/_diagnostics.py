@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Literal
 
@@ -19,6 +20,15 @@ class Diagnostic:
 
     def as_dict(self) -> dict[str, str]:
         return asdict(self)
+
+
+def count(diagnostics: Iterable[Diagnostic], severity: Severity) -> int:
+    return sum(d.severity == severity for d in diagnostics)
+
+
+def passes(diagnostics: Iterable[Diagnostic], strict: bool = False) -> bool:
+    """No error (and, when strict, no warning)."""
+    return not any(d.severity == "error" or (strict and d.severity == "warning") for d in diagnostics)
 
 
 def pointer_from_path(path) -> str:

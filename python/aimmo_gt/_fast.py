@@ -41,7 +41,14 @@ _ANNOTATION_IDS = re.compile(rf"(?:(?:[0-9]+-)?{_UUID}\n)*(?:[0-9]+-)?{_UUID}")
 
 #: The annotation types each profile allows (profiles/*.json); None: the document schema, all 13.
 _IMAGE_TYPES = (
-    "bbox", "obbox_v2", "keypoint", "poly_seg", "polygon", "polyline", "cuboid_2d", "cuboid_plain"
+    "bbox",
+    "obbox_v2",
+    "keypoint",
+    "poly_seg",
+    "polygon",
+    "polyline",
+    "cuboid_2d",
+    "cuboid_plain",
 )
 PROFILE_TYPES = {
     "image": _IMAGE_TYPES,
@@ -144,7 +151,7 @@ def decoder(size: tuple[int, int] | None) -> msgspec.json.Decoder:
 
     class Mask(Annotation, tag="segmentation_mask"):
         kind = "segmentation_mask"
-        mask: str  # runLength (and so minLength 2): _runs_ok
+        mask: str  # runLength (and so minLength 1): _runs_totals
         bound: many(2, 2)
 
     class Cuboid(Annotation, tag="cuboid"):
@@ -171,8 +178,21 @@ def decoder(size: tuple[int, int] | None) -> msgspec.json.Decoder:
         start: _integer(ge=0)
         end: _integer(ge=0)
 
-    kinds = (Bbox, Obbox, Keypoint, PolySeg, Polygon, Polyline, Cuboid2d, CuboidPlain, Mask, Cuboid, Lasso,
-             FrameRange, Entity)
+    kinds = (
+        Bbox,
+        Obbox,
+        Keypoint,
+        PolySeg,
+        Polygon,
+        Polyline,
+        Cuboid2d,
+        CuboidPlain,
+        Mask,
+        Cuboid,
+        Lasso,
+        FrameRange,
+        Entity,
+    )
 
     class Document(Struct, forbid_unknown_fields=True, kw_only=True, gc=False):
         annotations: list[Union[kinds]]  # noqa: UP007
@@ -200,8 +220,19 @@ _DOCUMENT_OPTIONAL = attrgetter(
 #: Keys every document and every annotation has (the annotation's count includes `type`).
 _DOCUMENT_REQUIRED = 5
 _ANNOTATION_KEYS = {
-    "bbox": 5, "obbox_v2": 6, "keypoint": 5, "poly_seg": 5, "polygon": 5, "polyline": 5, "cuboid_2d": 5,
-    "cuboid_plain": 5, "segmentation_mask": 6, "cuboid": 7, "lasso": 5, "frameRange": 8, "entity": 7,
+    "bbox": 5,
+    "obbox_v2": 6,
+    "keypoint": 5,
+    "poly_seg": 5,
+    "polygon": 5,
+    "polyline": 5,
+    "cuboid_2d": 5,
+    "cuboid_plain": 5,
+    "segmentation_mask": 6,
+    "cuboid": 7,
+    "lasso": 5,
+    "frameRange": 8,
+    "entity": 7,
 }
 _kind = attrgetter("kind")
 _points, _bound, _mask, _rect, _indices = map(attrgetter, ("points", "bound", "mask", "rect", "indices"))
@@ -289,8 +320,10 @@ def _semantic(annotations: list, kinds: list, present: set, size) -> int | None:
     extra = 0
     if "frameRange" in present:
         group = _of(annotations, kinds, "frameRange")
-        if not (all(map(le, map(_start_frame, group), map(_end_frame, group)))
-                and all(map(le, map(_start_time, group), map(_end_time, group)))):
+        if not (
+            all(map(le, map(_start_frame, group), map(_end_frame, group)))
+            and all(map(le, map(_start_time, group), map(_end_time, group)))
+        ):
             return None
     if "entity" in present:
         group = _of(annotations, kinds, "entity")
@@ -338,7 +371,9 @@ def _semantic(annotations: list, kinds: list, present: set, size) -> int | None:
 def _profile_fits(profile: str | None, document, metadata, present: set, track_ids: list) -> bool:
     """The profile's narrowing of the document schema (profiles/*.json)."""
     has_size = metadata.width is not UNSET
-    if has_size != (metadata.height is not UNSET):  # dependentRequired
+    if has_size != (metadata.height is not UNSET):
+        # No profile takes width without height; with no profile the document schema would, so
+        # this is stricter than the reference (such a file only takes the slow path), never wrong.
         return False
     if profile is None:
         return True
@@ -502,13 +537,44 @@ def _clean(document, profile: str | None, size) -> tuple[bool, str | None, int]:
     optional = _DOCUMENT_OPTIONAL(document)
     keys = (
         _DOCUMENT_REQUIRED
-        + len(optional) - optional.count(UNSET)
+        + len(optional)
+        - optional.count(UNSET)
         + len(document.attributes)
-        + (metadata.width is not UNSET) + (metadata.height is not UNSET) + (metadata.fps is not UNSET)
+        + (metadata.width is not UNSET)
+        + (metadata.height is not UNSET)
+        + (metadata.fps is not UNSET)
         + (len(document.last_workers) if document.last_workers is not UNSET else 0)
         + sum(map(_ANNOTATION_KEYS.__getitem__, kinds))
-        + len(track_ids) - track_ids.count(UNSET)
+        + len(track_ids)
+        - track_ids.count(UNSET)
         + sum(map(len, map(_attributes, annotations)))
         + extra
     )
     return True, used, keys
+
+
+#: Where each use of a vocabulary keyword in the schema files is checked here: (file, JSON pointer of
+#: the subschema, keyword) -> (the keyword's value there, the function that checks it). Nothing reads
+#: it at run time; tests/test_fast_model.py compares it with the schema files, so a keyword added to a
+#: schema, or a use whose value changes, fails that test until this module follows.
+VOCABULARY = {
+    ("document.json", "/properties/annotations", "uniqueIds"): ("id", _clean),
+    ("defs/point.json", "", "withinImage"): ("point", decoder),  # compiled into the point type per size
+    ("annotations/obbox_v2.json", "/properties/rect", "withinImage"): ("rect", _semantic),
+    ("annotations/bbox.json", "/properties/points", "bboxCorners"): (True, _bbox),
+    ("annotations/entity.json", "", "ordered"): (
+        [{"lower": "start", "upper": "end", "strict": True}], _semantic
+    ),
+    ("annotations/entity.json", "", "spanLength"): (
+        {"start": "start", "end": "end", "text": "text"}, _semantic
+    ),
+    ("annotations/frameRange.json", "", "ordered"): (
+        [{"lower": "startFrame", "upper": "endFrame"}, {"lower": "startTime", "upper": "endTime"}],
+        _semantic,
+    ),
+    ("annotations/keypoint.json", "", "keysOf"): ({"invisible_keys": "keypoints"}, _semantic),
+    ("annotations/lasso.json", "/properties/indices", "indexList"): (True, _indices_ok),
+    ("annotations/segmentation_mask.json", "/properties/mask", "runLength"): (True, _runs_totals),
+    ("annotations/segmentation_mask.json", "/properties/bound", "boundOrder"): (True, _semantic),
+    ("annotations/segmentation_mask.json", "", "maskArea"): ({"mask": "mask", "bound": "bound"}, _semantic),
+}

@@ -9,11 +9,11 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from ._diagnostics import Diagnostic, pointer_from_path
+from ._rules import MAX_DEPTH
 
 #: Deepest nesting accepted. A GT document nests five levels (document, annotations, annotation,
 #: points, point); anything far deeper is not a GT file and would make recursive code (ours, the
 #: validator's, repr of a value in a message) fail.
-MAX_DEPTH = 64
 
 _BOM = b"\xef\xbb\xbf"
 _WHITESPACE = b" \t\r\n"
@@ -54,6 +54,20 @@ def _pairs_hook(pairs: list) -> dict:
     if len(result) != len(pairs):
         raise _Duplicate
     return result
+
+
+_FAILED = object()
+
+
+def _decode(decoder: json.JSONDecoder, text: str, problem) -> object:
+    """The document, or _FAILED once the syntax error or the excessive depth is reported."""
+    try:
+        return decoder.decode(text)
+    except json.JSONDecodeError as error:
+        _parse_problem(text, error, problem)
+    except RecursionError:
+        _too_deep(text, problem)
+    return _FAILED
 
 
 def _reject_constant(name: str):
@@ -142,7 +156,7 @@ def load_positioned(data: bytes) -> Loaded:
         return done()
 
     try:
-        document = _decoder.decode(text)
+        document = _decode(_decoder, text, problem)
     except (_NonFinite, _Duplicate, _TooLarge):
         # Values Python's json reads but JSON (or a float) cannot hold: report every one. When the
         # only ones are duplicate keys the document is well defined (the last value wins, as in
@@ -150,19 +164,8 @@ def load_positioned(data: bytes) -> Loaded:
         # overflowing numbers would only make the checks cascade: no document then.
         if not _report_values(text, problem):
             return done()
-        try:
-            document = _lenient.decode(text)
-        except json.JSONDecodeError as error:
-            _parse_problem(text, error, problem)
-            return done()
-        except RecursionError:
-            _too_deep(text, problem)
-            return done()
-    except json.JSONDecodeError as error:
-        _parse_problem(text, error, problem)
-        return done()
-    except RecursionError:
-        _too_deep(text, problem)
+        document = _decode(_lenient, text, problem)
+    if document is _FAILED:
         return done()
 
     if _depth_exceeds(document, MAX_DEPTH):

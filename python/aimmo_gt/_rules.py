@@ -50,6 +50,9 @@ INPUT_RULES = _table(
     ),
 )
 
+#: The nesting that json.depth reports: deeper than any GT file (about 6 levels) would ever go.
+MAX_DEPTH = 64
+
 #: Rules that mean a file was not read or not checked at all: they cannot be lowered or ignored,
 #: or an unchecked file would count as valid.
 UNTUNABLE = frozenset(

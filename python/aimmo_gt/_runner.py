@@ -12,7 +12,7 @@ from itertools import chain, islice
 from typing import TYPE_CHECKING
 
 from ._api import check, tune
-from ._diagnostics import Diagnostic
+from ._diagnostics import Diagnostic, count, passes
 from ._walk import Item, read_file
 
 if TYPE_CHECKING:
@@ -56,11 +56,11 @@ class FileReport:
 
     @property
     def errors(self) -> int:
-        return sum(d.severity == "error" for d in self.diagnostics)
+        return count(self.diagnostics, "error")
 
     @property
     def warnings(self) -> int:
-        return sum(d.severity == "warning" for d in self.diagnostics)
+        return count(self.diagnostics, "warning")
 
 
 def default_jobs() -> int:
@@ -69,10 +69,6 @@ def default_jobs() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0)) or 1
     return os.cpu_count() or 1
-
-
-def _is_valid(diagnostics: Iterable[Diagnostic], strict: bool) -> bool:
-    return not any(d.severity == "error" or (strict and d.severity == "warning") for d in diagnostics)
 
 
 def _tuned(diagnostics, positions, options: Options):
@@ -91,7 +87,7 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
     def report(diagnostics, positions=(), profile=None, inferred=False) -> FileReport:
         return FileReport(
             item.display,
-            _is_valid(diagnostics, options.strict),
+            passes(diagnostics, options.strict),
             profile,
             inferred,
             tuple(diagnostics),

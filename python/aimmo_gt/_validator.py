@@ -13,7 +13,7 @@ from jsonschema import _keywords as standard
 from ._diagnostics import Diagnostic, pointer_from_path
 from ._formats import DESCRIPTIONS, FORMATS
 from ._keywords import IMAGE_SIZE, KEYWORDS, _is_number
-from ._rules import RULES
+from ._rules import MAX_DEPTH, RULES
 from ._schemas import DIALECT_URI, registry, schema_uri
 
 
@@ -189,10 +189,6 @@ def diagnostics_from_errors(errors, profile: str | None) -> Iterator[Diagnostic]
         if diagnostic not in seen:
             seen.add(diagnostic)
             yield diagnostic
-
-
-#: Deeper than any GT file nests (a document is about 6 levels deep): what is reported as too deep.
-MAX_DEPTH = 64
 
 
 def too_deep(document: object) -> list[Diagnostic]:

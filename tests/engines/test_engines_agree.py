@@ -172,7 +172,7 @@ PROBES = [
     ("image", "/scene_id", "620aea6c1e3c3ccd9cfd8bc8", False),
     ("image", "/metadata/width", 1920.0, True),
     ("image", "/metadata/width", 0, False),
-    ("image", "/metadata/height", DELETE, False),  # dependentRequired
+    ("image", "/metadata/height", DELETE, False),  # the image profile requires height
     ("image", "/metadata/fps", 30, False),
     ("image", "/filename", "", False),
     ("image", "/filename", "\U0001f600", True),  # one code point, two UTF-16 units
