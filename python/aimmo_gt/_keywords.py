@@ -8,6 +8,7 @@ fault. Each keyword's meaning for other tools is in schemas/v1/meta/vocabulary.j
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
@@ -41,8 +42,29 @@ def _is_point(value: object) -> bool:
     return isinstance(value, list) and len(value) == 2 and all(map(_is_number, value))
 
 
+#: Python's int <-> str conversions refuse more than sys.get_int_max_str_digits() digits (4300 by
+#: default, raising ValueError); 14,000 bits is about 4,200 digits, safely below.
+_HUGE_BITS = 14_000
+
+
 def _fmt(value: float) -> str:
-    return repr(value) if isinstance(value, float) and not value.is_integer() else str(int(value))
+    if isinstance(value, float) and not value.is_integer():
+        return repr(value)
+    value = int(value)
+    if value.bit_length() > _HUGE_BITS:
+        return f"a {int(value.bit_length() * math.log10(2)) + 1}-digit number"
+    return str(value)
+
+
+def _int(digits: str) -> int:
+    """int(digits) for any number of digits (a mask count is a string of any length)."""
+    if len(digits) <= 4000:
+        return int(digits)
+    value = 0
+    for start in range(0, len(digits), 4000):
+        chunk = digits[start : start + 4000]
+        value = value * 10 ** len(chunk) + int(chunk)
+    return value
 
 
 def _xy(point) -> str:
@@ -150,7 +172,7 @@ def mask_runs(mask: str) -> list[int] | None:
         match = _RUN.match(mask, position)
         if not match or match.group(1)[0] == "0":
             return None
-        counts.append(int(match.group(1)))
+        counts.append(_int(match.group(1)))
         position = match.end()
     return counts or None
 
@@ -170,7 +192,7 @@ def runLength(validator, value, instance, schema) -> Errors:
             )
             return
         if match.group(1)[0] == "0":
-            problem = "a count of 0" if int(match.group(1)) == 0 else "a count with a leading zero"
+            problem = "a count of 0" if match.group(1).strip("0") == "" else "a count with a leading zero"
             yield ValidationError(
                 f"the mask's run {run} {match.group(0)!r} at character {position + 1} has {problem}; "
                 "counts are positive numbers"
@@ -215,7 +237,7 @@ def maskArea(validator, names, instance, schema) -> Errors:
     inclusive = (x2 - x1 + 1) * (y2 - y1 + 1)
     if total not in (exclusive, inclusive):
         yield ValidationError(
-            f"the mask's runs add up to {total} pixels but its bound {_xy(bound[0])}-{_xy(bound[1])} "
+            f"the mask's runs add up to {_fmt(total)} pixels but its bound {_xy(bound[0])}-{_xy(bound[1])} "
             f"covers {_fmt(exclusive)} (or {_fmt(inclusive)} counting its bottom-right edge)",
             path=[names["mask"]],
         )
@@ -278,10 +300,172 @@ def spanLength(validator, names, instance, schema) -> Errors:
     if end <= start or not text:
         return  # ordered and minLength report these; one problem, one diagnostic
     yield ValidationError(
-        f"{names['end']} - {names['start']} is {end - start} but the text {text!r} has "
+        f"{names['end']} - {names['start']} is {_fmt(end - start)} but the text {text!r} has "
         f"{len(text)} characters",
         path=[names["end"]],
     )
+
+
+# Satisfy functions: `(value, instance, context) -> instance`, used to generate valid documents (see
+# _generation.py). Each takes a structurally valid instance whose children already satisfy their own
+# keywords, and returns a new instance, as close to the given one as it can, that satisfies this keyword
+# too and still satisfies the schema and its children's keywords. `context.image` is the image size.
+
+
+def _above(x):
+    """A number just above x (x + 1 when float precision allows)."""
+    return x + 1 if x + 1 > x else math.nextafter(x, math.inf)
+
+
+def _below(x):
+    return x - 1 if x - 1 < x else math.nextafter(x, -math.inf)
+
+
+def _into(x, limit):
+    """x, or when outside [0, limit] a number inside it derived from x."""
+    if 0 <= x <= limit:
+        return x
+    if limit <= 0:  # only a schema that allows an empty image gets here: 0, or nothing, fits
+        return 0 if limit == 0 else x
+    if isinstance(x, int) and isinstance(limit, int):
+        return abs(x) % (limit + 1)
+    return math.fmod(abs(x), limit)
+
+
+def satisfy_ordered(pairs, instance, context):
+    instance = dict(instance)
+    for pair in pairs:
+        lower, upper = pair["lower"], pair["upper"]
+        low, high = instance.get(lower), instance.get(upper)
+        if not (_is_number(low) and _is_number(high)):
+            continue
+        if high < low:  # both ends share one schema in every pair of ours, so a swap keeps them valid
+            instance[lower], instance[upper] = low, high = high, low
+        if pair.get("strict", False) and high == low:
+            instance[upper] = _above(low)
+    return instance
+
+
+def _widen(low, high, limit):
+    """(low, high) with high > low, within [0, limit] when a limit is given."""
+    if high > low:
+        return low, high
+    if limit is None:
+        return low, _above(low)
+    if low < limit:
+        return low, min(limit, _above(low))
+    return max(0, _below(high)), high
+
+
+def satisfy_bboxCorners(value, points, context):
+    if not value:
+        return points
+    # The box spanned by the 4 points: its corners are made of their coordinates, so they stay
+    # within the image when the points are.
+    width, height = context.image or (None, None)
+    left, right = _widen(min(p[0] for p in points), max(p[0] for p in points), width)
+    top, bottom = _widen(min(p[1] for p in points), max(p[1] for p in points), height)
+    return [[left, top], [right, top], [right, bottom], [left, bottom]]
+
+
+def satisfy_withinImage(kind, instance, context):
+    if context.image is None:
+        return instance
+    width, height = context.image
+    if kind == "point":
+        return [_into(instance[0], width), _into(instance[1], height)]
+    x, y, w, h = instance
+    if width < 1 or height < 1:
+        return instance  # no rect of integer width and height > 0 fits; the validity property says so
+    w = w if w <= width else (w - 1) % width + 1
+    h = h if h <= height else (h - 1) % height + 1
+    x = x if 0 <= x <= width - w else x % (width - w + 1)
+    y = y if 0 <= y <= height - h else y % (height - h + 1)
+    return [x, y, w, h]
+
+
+def satisfy_runLength(value, mask, context):
+    if not value or mask_runs(mask) is not None:
+        return mask
+    # One run per character, so that different strings give different masks.
+    return "".join(f"{ord(c) % 97 + 1}{'TF'[ord(c) % 2]}" for c in mask)
+
+
+def satisfy_boundOrder(value, bound, context):
+    if not value:
+        return bound
+    (x1, y1), (x2, y2) = bound
+    return [[min(x1, x2), min(y1, y2)], [max(x1, x2), max(y1, y2)]]
+
+
+def satisfy_maskArea(names, instance, context):
+    instance = dict(instance)
+    # Integer corners (floor keeps them ordered and within the image), so that an area is a count.
+    (x1, y1), (x2, y2) = ((math.floor(x), math.floor(y)) for x, y in instance[names["bound"]])
+    instance[names["bound"]] = [[x1, y1], [x2, y2]]
+    runs = _RUN.findall(instance[names["mask"]])
+    exclusive, inclusive = (x2 - x1) * (y2 - y1), (x2 - x1 + 1) * (y2 - y1 + 1)
+    # Both readings of the bound are accepted; use each, chosen by the mask itself.
+    area = exclusive if exclusive > 0 and len(runs) % 2 else inclusive
+    counts, left = [], area
+    for count, letter in runs[:-1]:
+        if left - _int(count) < 1:
+            break
+        counts.append(f"{count}{letter}")
+        left -= _int(count)
+    instance[names["mask"]] = "".join(counts) + f"{left}{runs[-1][1]}"
+    return instance
+
+
+def satisfy_indexList(value, indices, context):
+    if not value or _INDICES.fullmatch(indices):
+        return indices
+    return "-".join(str(ord(c)) for c in indices)
+
+
+def satisfy_keysOf(mapping, instance, context):
+    instance = dict(instance)
+    for array_name, object_name in mapping.items():
+        names, keys = instance.get(array_name), instance.get(object_name)
+        if not (isinstance(names, list) and isinstance(keys, dict)):
+            continue
+        keys = list(keys)
+        # Each unknown name becomes a key (picked by the name); repeats are dropped, as uniqueItems says.
+        chosen = [n if n in keys else keys[sum(map(ord, n)) % len(keys)] for n in names] if keys else []
+        instance[array_name] = list(dict.fromkeys(chosen))
+    return instance
+
+
+#: An annotation id: an optional instance number and '-', then a 36-character uuid.
+_INSTANCE_PREFIX = re.compile(r"(?:[0-9]+-)?(.{36})", re.DOTALL)
+
+
+def satisfy_uniqueIds(key, items, context):
+    taken = {item[key] for item in items if isinstance(item, dict) and isinstance(item.get(key), str)}
+    seen: set[str] = set()
+    out = []
+    for i, item in enumerate(items):
+        if isinstance(item, dict) and isinstance(item.get(key), str):
+            value = item[key]
+            if value in seen:
+                # Another instance number on the same uuid: still an annotation id, now unused.
+                match = _INSTANCE_PREFIX.fullmatch(value)
+                base, n = match.group(1) if match else value, i
+                while f"{n}-{base}" in taken:
+                    n += 1
+                value = f"{n}-{base}"
+                taken.add(value)
+                item = {**item, key: value}
+            seen.add(value)
+        out.append(item)
+    return out
+
+
+def satisfy_spanLength(names, instance, context):
+    start, text = instance.get(names["start"]), instance.get(names["text"])
+    if not (isinstance(start, int) and isinstance(text, str)):
+        return instance
+    return {**instance, names["end"]: start + len(text)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,6 +490,7 @@ KEYWORDS: dict[str, Keyword] = {
             "order.end-after-start",
             "error",
             "An end (endFrame, endTime, entity end) comes before its start (or equals it, for an entity).",
+            satisfy=satisfy_ordered,
         ),
         Keyword(
             "bboxCorners",
@@ -314,6 +499,7 @@ KEYWORDS: dict[str, Keyword] = {
             "error",
             "A bbox's 4 points are not top-left, top-right, bottom-right, bottom-left of an "
             "axis-aligned box with width and height > 0.",
+            satisfy=satisfy_bboxCorners,
         ),
         Keyword(
             "withinImage",
@@ -321,6 +507,7 @@ KEYWORDS: dict[str, Keyword] = {
             "geometry.within-image",
             "error",
             "A point (or rect corner, keypoint, mask bound) lies outside [0, width] x [0, height].",
+            satisfy=satisfy_withinImage,
         ),
         Keyword(
             "runLength",
@@ -328,6 +515,7 @@ KEYWORDS: dict[str, Keyword] = {
             "mask.rle",
             "error",
             "A segmentation mask is not a run-length string of <count><T|F> runs with counts > 0.",
+            satisfy=satisfy_runLength,
         ),
         Keyword(
             "boundOrder",
@@ -335,6 +523,7 @@ KEYWORDS: dict[str, Keyword] = {
             "mask.bound-order",
             "error",
             "A mask bound's second corner is not below and right of its first.",
+            satisfy=satisfy_boundOrder,
         ),
         Keyword(
             "maskArea",
@@ -342,6 +531,7 @@ KEYWORDS: dict[str, Keyword] = {
             "mask.area",
             "error",
             "A mask's runs do not add up to the area of its bound (exclusive or inclusive).",
+            satisfy=satisfy_maskArea,
         ),
         Keyword(
             "indexList",
@@ -349,6 +539,7 @@ KEYWORDS: dict[str, Keyword] = {
             "lasso.indices",
             "error",
             "Lasso indices are not non-negative integers joined by '-'.",
+            satisfy=satisfy_indexList,
         ),
         Keyword(
             "keysOf",
@@ -356,6 +547,7 @@ KEYWORDS: dict[str, Keyword] = {
             "keypoint.invisible-key",
             "error",
             "An invisible key is not the name of one of the keypoints.",
+            satisfy=satisfy_keysOf,
         ),
         Keyword(
             "uniqueIds",
@@ -363,6 +555,7 @@ KEYWORDS: dict[str, Keyword] = {
             "annotation.unique-id",
             "error",
             "Two annotations of one document have the same id.",
+            satisfy=satisfy_uniqueIds,
         ),
         Keyword(
             "spanLength",
@@ -370,6 +563,7 @@ KEYWORDS: dict[str, Keyword] = {
             "entity.span-length",
             "warning",
             "An entity's end - start differs from the length of its text.",
+            satisfy=satisfy_spanLength,
         ),
     )
 }

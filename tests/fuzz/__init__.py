@@ -1,0 +1,1 @@
+"""Property-based tests: documents generated from the schemas, against the validator."""
