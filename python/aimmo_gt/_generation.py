@@ -205,8 +205,9 @@ def _discriminator(condition) -> tuple[str, Any] | None:
 
 def _if_then_as_any_of(node: dict, blocks: list[dict]) -> dict:
     """if/then blocks that each test one property against a constant, as an anyOf of the cases."""
-    tests = [_discriminator(block["if"]) for block in blocks]
-    if None in tests or len({name for name, _ in tests}) != 1 or any("else" in b for b in blocks):
+    found = [_discriminator(block["if"]) for block in blocks]
+    tests = [test for test in found if test is not None]
+    if len(tests) != len(found) or len({name for name, _ in tests}) != 1 or any("else" in b for b in blocks):
         raise Unsupported(f"if/then other than one per value of a discriminating property: {blocks!r}")
     name = tests[0][0]
     branches = [merge(block["if"], block.get("then", True)) for block in blocks]

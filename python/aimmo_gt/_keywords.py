@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from ._diagnostics import Severity
 
@@ -34,11 +34,11 @@ def ValidationError(*args, **kwargs) -> jsonschema.ValidationError:
     return error(*args, **kwargs)
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _is_point(value: object) -> bool:
+def _is_point(value: object) -> TypeGuard[list]:
     return isinstance(value, list) and len(value) == 2 and all(map(_is_number, value))
 
 
@@ -142,7 +142,7 @@ def withinImage(validator, kind, instance, schema) -> Errors:
     if kind == "point":
         if not _is_point(instance):
             return
-        corners = {"point": instance}
+        corners: dict[str, Sequence[float]] = {"point": instance}
     else:
         if not (isinstance(instance, list) and len(instance) == 4 and all(map(_is_number, instance))):
             return
@@ -201,7 +201,7 @@ def runLength(validator, value, instance, schema) -> Errors:
         position, run = match.end(), run + 1
 
 
-def _is_bound(value: object) -> bool:
+def _is_bound(value: object) -> TypeGuard[list]:
     return isinstance(value, list) and len(value) == 2 and all(map(_is_point, value))
 
 
@@ -250,7 +250,8 @@ _INDEX_PREFIX = re.compile(r"(?:[0-9]+-)*[0-9]*")
 def indexList(validator, value, instance, schema) -> Errors:
     if not (value and isinstance(instance, str) and instance) or _INDICES.fullmatch(instance):
         return
-    position = _INDEX_PREFIX.match(instance).end()
+    prefix = _INDEX_PREFIX.match(instance)  # matches every string, if only its empty start
+    position = prefix.end() if prefix else 0
     if position == len(instance):
         problem = "it ends with '-'"
     else:

@@ -6,7 +6,7 @@ import difflib
 import re
 from collections.abc import Iterator
 from functools import cache
-from typing import Any, cast
+from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError, validators
 from jsonschema import _keywords as standard
@@ -117,8 +117,7 @@ def image_size(document: object) -> tuple[float, float] | None:
     if isinstance(metadata, dict):
         width, height = metadata.get("width"), metadata.get("height")
         if _is_number(width) and _is_number(height):
-            # TODO: drop the cast once _keywords._is_number is a TypeGuard (after branch fuzz merges).
-            return cast("tuple[float, float]", (width, height))
+            return width, height
     return None
 
 
@@ -219,15 +218,42 @@ def too_deep(document: object) -> list[Diagnostic]:
     return []
 
 
+def too_long_integer(document: object) -> list[Diagnostic]:
+    """A json.number-range diagnostic at the first integer too long to print (more digits than
+    sys.get_int_max_str_digits()), found without recursion."""
+    stack: list[tuple[object, tuple]] = [(document, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, int) and not isinstance(node, bool):
+            try:
+                str(node)
+            except ValueError:
+                digits = int(node.bit_length() * 0.30103) + 1
+                message = f"an integer of about {digits} digits is far too large for any GT value"
+                return [Diagnostic("json.number-range", "error", pointer_from_path(path), message)]
+        elif isinstance(node, dict):
+            stack.extend((value, (*path, key)) for key, value in node.items())
+        elif isinstance(node, list):
+            stack.extend((value, (*path, i)) for i, value in enumerate(node))
+    return []
+
+
 def _checked(run, document: object) -> list[Diagnostic]:
-    # jsonschema recurses with the document (and repr()s values in messages): a pathologically deep
-    # document raises RecursionError, which becomes a diagnostic rather than an exception.
+    # jsonschema recurses with the document and repr()s values into messages. A pathologically deep
+    # document raises RecursionError, and an integer of thousands of digits (which json.loads
+    # cannot make, but a document built in Python can hold) a ValueError: each becomes a diagnostic
+    # rather than an exception.
     try:
         return list(run())
     except RecursionError:
         return too_deep(document) or [
             Diagnostic("json.depth", "error", "", "the document nests too deeply to be checked")
         ]
+    except ValueError:
+        found = too_long_integer(document)
+        if not found:
+            raise
+        return found
 
 
 def schema_diagnostics(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import pickle
 import re
 
 import hypothesis_jsonschema._from_schema as _hjs
@@ -207,9 +208,10 @@ def resolves(document, pointer: str) -> bool:
     return True
 
 
-def fingerprint(value) -> str:
-    """A text equal for equal JSON values, type, order and NaN included (== says NaN != NaN)."""
-    return json.dumps(value, allow_nan=True, ensure_ascii=False, default=repr)
+def fingerprint(value) -> bytes:
+    """Bytes equal for equal JSON values, type, order and NaN included (== says NaN != NaN), and for
+    integers too long for json.dumps (more than sys.get_int_max_str_digits() digits)."""
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 #: Values that replace one node of a valid document: any JSON value, and values shaped like what our

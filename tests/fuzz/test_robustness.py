@@ -127,14 +127,9 @@ def test_arbitrary_bytes_get_diagnostics_never_an_exception(data):
     _check_everywhere(parsed)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="known bug, reported: jsonschema's messages repr() the instance, and repr() of an int of more "
-    "than 4300 digits raises ValueError (sys.get_int_max_str_digits). json.loads cannot make such an int, "
-    "so only a document built in Python reaches it; remove this marker when check() reports it instead.",
-)
 def test_an_integer_too_long_to_print_gets_diagnostics_never_an_exception():
+    # jsonschema's messages repr() the instance, and repr() of an int of more than 4300 digits raises
+    # ValueError (sys.get_int_max_str_digits); json.loads cannot make one, a document built in Python can.
     document = {
         "annotations": [],
         "attributes": {},
@@ -144,6 +139,8 @@ def test_an_integer_too_long_to_print_gets_diagnostics_never_an_exception():
         "frame_number": -(10**4301),
     }
     _check_everywhere(document)
+    found = [(d.rule, d.pointer) for d in aimmo_gt.check(document).diagnostics]
+    assert found == [("json.number-range", "/frame_number")]
 
 
 def _validate(path: Path) -> dict:
