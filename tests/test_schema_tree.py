@@ -10,7 +10,7 @@ from jsonschema import Draft202012Validator
 from aimmo_gt._keywords import KEYWORDS
 from aimmo_gt._schemas import BASE_URI, DIALECT_URI, VERSION, registry, schema_dir, schema_files, schema_uri
 from aimmo_gt._validator import schema_diagnostics, validator_class, validator_for
-from conftest import CASES, load_json
+from conftest import ANNOTATION_TYPES, CASES, load_json
 
 STANDARD = "https://json-schema.org/draft/2020-12/schema"
 FILES = schema_files()
@@ -24,22 +24,7 @@ def _ids(files):
 
 def test_tree_has_every_annotation_type_and_profile():
     names = {uri.removeprefix(f"{BASE_URI}{VERSION}/") for uri in FILES}
-    types = [
-        "bbox",
-        "obbox_v2",
-        "keypoint",
-        "poly_seg",
-        "polygon",
-        "polyline",
-        "cuboid_2d",
-        "cuboid_plain",
-        "segmentation_mask",
-        "cuboid",
-        "lasso",
-        "frameRange",
-        "entity",
-    ]
-    assert {f"annotations/{t}.json" for t in types} <= names
+    assert {f"annotations/{t}.json" for t in ANNOTATION_TYPES} <= names
     assert {
         f"profiles/{p}.json" for p in ("image", "image-pixel", "sequence", "pointcloud", "video", "text")
     } <= names

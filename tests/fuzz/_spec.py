@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
+from conftest import ANNOTATION_TYPES
+
 _ANNOTATION = r"\.annotations\[\]<(?:{})>"
 _OBJECT_ID = re.compile(r"[0-9a-f]{24}")
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
@@ -172,21 +174,6 @@ def _unknown_key(obj, _context):
     )
 
 
-_TYPES = (
-    "bbox",
-    "obbox_v2",
-    "keypoint",
-    "poly_seg",
-    "polygon",
-    "polyline",
-    "cuboid_2d",
-    "cuboid_plain",
-    "segmentation_mask",
-    "cuboid",
-    "lasso",
-    "frameRange",
-    "entity",
-)
 _ANY = _ANNOTATION.format("[^>]+")
 
 LIMITS: list[Limit] = [
@@ -252,7 +239,7 @@ LIMITS: list[Limit] = [
     Limit(
         "annotation type allowed by the resource",
         _ANY + r"\.type",
-        lambda v, c: st.sampled_from([t for t in _TYPES if t not in _PROFILE_TYPES[c.profile]]),
+        lambda v, c: st.sampled_from([t for t in ANNOTATION_TYPES if t not in _PROFILE_TYPES[c.profile]]),
         frozenset({"image", "image-pixel", "sequence", "pointcloud", "video", "text"}),
     ),
     # Points of an image document
@@ -413,6 +400,6 @@ _PROFILE_TYPES = {
     "pointcloud": {"cuboid", "lasso"},
     "video": {"frameRange"},
     "text": {"entity"},
-    None: set(_TYPES),
+    None: set(ANNOTATION_TYPES),
 }
 PROFILE_TYPES = _PROFILE_TYPES

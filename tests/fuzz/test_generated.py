@@ -14,6 +14,7 @@ from aimmo_gt import PROFILES
 from aimmo_gt._generation import semantic_view, structural_view
 from aimmo_gt._keywords import KEYWORDS
 from aimmo_gt._schemas import schema, schema_files
+from conftest import ANNOTATION_TYPES
 
 from ._checking import diagnostics, show
 from ._mutations import BREAK, optional_fields, present_fields, static_labels
@@ -22,24 +23,6 @@ from ._strategies import TARGETS, documents, fuzz_settings
 
 #: Documents per profile and for the union: 7 x 500 = 3,500 in the default run.
 EXAMPLES = 500
-
-#: The 13 annotation types of the format (DECISIONS.md), written out so that the coverage check does
-#: not rest on the schemas it checks.
-ANNOTATION_TYPES = (
-    "bbox",
-    "obbox_v2",
-    "keypoint",
-    "poly_seg",
-    "polygon",
-    "polyline",
-    "cuboid_2d",
-    "cuboid_plain",
-    "segmentation_mask",
-    "cuboid",
-    "lasso",
-    "frameRange",
-    "entity",
-)
 
 
 def _name(profile: str | None) -> str:
