@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -74,3 +76,30 @@ def test_every_validation_rule_has_a_failing_case_or_fixture():
     validation_rules = set(aimmo_gt.RULES) - set(INPUT_RULES)
     assert validation_rules - seen == set()
     assert seen - set(aimmo_gt.RULES) == set(), "a case names a rule the table does not have"
+
+
+def _cli_report(folder, capsys) -> tuple[int, dict[str, list[tuple[str, str]]]]:
+    from aimmo_gt._cli import main
+
+    status = main(["validate", "--format", "json", "--jobs", "1", str(folder)])
+    report = json.loads(capsys.readouterr().out)
+    found = {
+        Path(f["path"]).name: sorted((d["rule"], d["pointer"]) for d in f["diagnostics"])
+        for f in report["files"]
+    }
+    return status, found
+
+
+def test_cli_on_the_valid_fixtures_exits_0(capsys):
+    status, found = _cli_report(VALID, capsys)
+    assert status == 0
+    assert found == {
+        p.name: _expected(VALID_EXPECTED[p.name]) if p.name in VALID_EXPECTED else []
+        for p in VALID.glob("*.json")
+    }
+
+
+def test_cli_on_the_invalid_fixtures_exits_1_with_each_expected_diagnostic(capsys):
+    status, found = _cli_report(INVALID, capsys)
+    assert status == 1
+    assert found == {name: _expected(entry) for name, entry in INVALID_EXPECTED.items()}
