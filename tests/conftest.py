@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -29,6 +30,15 @@ TESTS = Path(__file__).parent
 REPO = TESTS.parent
 CASES = TESTS / "cases"
 FIXTURES = TESTS / "fixtures"
+
+
+def load_script(name: str):
+    """A script of scripts/ as a module (they are not a package)."""
+    spec = importlib.util.spec_from_file_location(f"aimmo_gt_scripts_{name}", REPO / "scripts" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def load_json(path: Path):

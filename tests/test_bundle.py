@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -12,19 +11,13 @@ from jsonschema import Draft202012Validator
 from jsonschema_specifications import REGISTRY as SPECIFICATIONS
 
 from aimmo_gt import _schemas
+from conftest import load_script
 
 REPO = Path(__file__).resolve().parents[1]
 REGENERATE = "run `python scripts/bundle.py` and commit the result"
 
 
-def _script(name: str):
-    spec = importlib.util.spec_from_file_location(f"aimmo_gt_scripts_{name}", REPO / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-bundle = _script("bundle")
+bundle = load_script("bundle")
 EXPECTED = bundle.expected()
 
 

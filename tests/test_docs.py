@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import shutil
@@ -10,19 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from conftest import load_script
+
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO / "docs" / "reference.md"
 VERSION_DIR = REPO / "schemas" / "v1"
 
 
-def _script(name: str):
-    spec = importlib.util.spec_from_file_location(f"aimmo_gt_scripts_{name}", REPO / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-docs = _script("docs")
+docs = load_script("docs")
 TEXT = docs.render()
 
 
