@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import io
 import json
 import os
@@ -17,13 +18,11 @@ from ._api import PROFILES
 from ._reporters import REPORTERS, Summary, tool_version
 from ._rules import RULES, UNTUNABLE
 from ._runner import Options, default_jobs, run
-from ._walk import Walker
+from ._walk import DEFAULT_MAX_BYTES, Walker, is_url
 
 #: Exit statuses: a contract (tests/cli/test_exit_codes.py asserts each).
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130
-
-DEFAULT_MAX_BYTES = 256 * 1024**2
 
 _EXIT_HELP = """\
 exit status:
@@ -41,6 +40,8 @@ examples:
   aimmo-gt validate --warn geometry. --ignore json.bom export/
   aimmo-gt validate --jsonl annotations.jsonl
   cat frame.json | aimmo-gt validate -
+  aimmo-gt validate s3://bucket/export/ --storage-option profile=labelling
+  aimmo-gt validate export.zip export-2.tar.gz
 """
 
 _SIZE = re.compile(r"(\d+)\s*([kmg]i?b?)?", re.IGNORECASE)
@@ -204,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="report a file (or JSON Lines line) larger than N bytes as file.too-large instead of "
         "reading it; K, M, G suffixes allowed (default: 256M)",
     )
+    _storage_arguments(validate)
     validate.set_defaults(handler=_validate, command_parser=validate)
 
     rules = commands.add_parser(
@@ -216,6 +218,37 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
     rules.set_defaults(handler=_rules, command_parser=rules)
     return parser
+
+
+def _storage_option(text: str) -> tuple[str, object]:
+    """KEY=VALUE; a VALUE that is JSON (true, 5, {"region_name": "x"}) is taken as such, else as a string."""
+    key, equals, value = text.partition("=")
+    if not equals or not key.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE (example: anon=true)")
+    try:
+        parsed: object = json.loads(value)
+    except ValueError:
+        parsed = value
+    return key.strip(), parsed
+
+
+def _storage_arguments(validate: argparse.ArgumentParser) -> None:
+    group = validate.add_argument_group(
+        "object storage and archives",
+        "A PATH may be a URL fsspec reads (s3://bucket/export/ needs aimmo-gt[s3], gs://... "
+        "aimmo-gt[gcs]; credentials come from the storage's usual places: environment, profiles), "
+        "listed like a directory and reported by URL; a .zip, .tar or .tar.gz archive, walked like a "
+        "directory, its files reported as ARCHIVE!/path; *.json.gz files are read decompressed.",
+    )
+    group.add_argument(
+        "--storage-option",
+        action="append",
+        default=[],
+        type=_storage_option,
+        metavar="KEY=VALUE",
+        help="an option of the filesystem of every URL, e.g. endpoint_url=http://127.0.0.1:9000, "
+        "anon=true, profile=NAME (VALUE read as JSON when it is JSON); repeatable",
+    )
 
 
 def _usage_error(parser: argparse.ArgumentParser, message: str) -> int:
@@ -270,22 +303,38 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         args.strict,
         positions=args.format == "sarif",
         engine=args.engine,
+        storage_options=tuple(args.storage_option),
     )
+    if any(map(is_url, args.paths)):
+        from ._sources import unavailable
+
+        problem = unavailable(args.paths)
+        if problem:
+            return _usage_error(parser, problem)
     jobs = args.jobs or default_jobs()
+    backend = contextlib.ExitStack()
+    backend_run = functools.partial(run, jobs=jobs)
     try:
         output = _open_output(args.output)
     except OSError as error:
+        backend.close()
         return _usage_error(parser, f"cannot write {args.output!r}: {error.strerror}")
     # The report may be written inside a walked directory; it is not a GT file.
     skip = [args.output] if args.output else []
-    walker = Walker(exclude=args.exclude, jsonl=args.jsonl, max_bytes=args.max_bytes, skip=skip)
+    walker = Walker(
+        exclude=args.exclude,
+        jsonl=args.jsonl,
+        max_bytes=args.max_bytes,
+        skip=skip,
+        storage_options=dict(args.storage_option),
+    )
     summary = Summary()
     progress = Progress(sys.stderr, enabled=not args.quiet and sys.stderr.isatty())
-    with output as stream:
+    with backend, output as stream:
         reporter = REPORTERS[args.format](stream, verbose=args.verbose, quiet=args.quiet)
         reporter.start()
         try:
-            for report in run(walker.items(args.paths), options, max_bytes=args.max_bytes, jobs=jobs):
+            for report in backend_run(walker.items(args.paths), options, max_bytes=args.max_bytes):
                 summary.add(report)
                 reporter.file(report)
                 progress.update(summary.files, summary.invalid, summary.errors)

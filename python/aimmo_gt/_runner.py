@@ -9,7 +9,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain, islice
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ._api import check, tune
 from ._diagnostics import Diagnostic, count, passes
@@ -36,6 +36,8 @@ class Options:
     #: _api.ENGINES: "auto" and "fast" first try the fast engine (_fast.py), which passes a clean file without
     #: the loader and the reference engine (same reports: tests/test_engines_equivalence.py).
     engine: str = "auto"
+    #: Options of the fsspec filesystem of every URL (--storage-option), as (key, value) pairs.
+    storage_options: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +171,12 @@ def _worker_init() -> None:
 
 
 def _check_batch(batch: list[Item], options: Options, max_bytes: int) -> list[FileReport]:
+    if any(item.url is not None for item in batch):
+        # Remote objects and archive members: read together, concurrently, by _sources (and fsspec
+        # imported) only when the batch holds some.
+        from ._sources import read_batch
+
+        batch = read_batch(batch, dict(options.storage_options), max_bytes)
     return [check_item(item, options, max_bytes) for item in batch]
 
 

@@ -4,16 +4,29 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import io
 import os
+import re
 import stat
 import sys
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO, cast
 
 from ._diagnostics import Diagnostic
 
 STDIN = "-"
+
+#: --max-bytes when not given.
+DEFAULT_MAX_BYTES = 256 * 1024**2
+
+#: Names of files read through gzip (`*.json.gz`, `*.jsonl.gz`), here and in _sources.
+GZIP_SUFFIX = ".gz"
+#: Archives walked like a folder when named as a PATH (python/aimmo_gt/_sources.py).
+ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
+#: `scheme://...` (s3://, gs://, file://, ...) or fsspec's chained `a::b`: read through fsspec.
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://|.*::")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +43,20 @@ class Item:
     #: The file the document is in and its first line (for reports that point into files, e.g. SARIF).
     file: str | None = None
     line: int = 1
+    #: An fsspec URL (or, for an archive on local disk, its path) to read the bytes from instead of
+    #: `path`: a remote object, or the archive that holds `member` (python/aimmo_gt/_sources.py).
+    url: str | None = None
+    #: The member's path inside the archive `url`.
+    member: str | None = None
+
+
+def is_url(path: str) -> bool:
+    """True for a path fsspec reads (`s3://bucket/export/`, `gs://...`, `zip://x::e.zip`)."""
+    return _URL.match(path) is not None
+
+
+def is_archive(path: str) -> bool:
+    return path.lower().endswith(ARCHIVE_SUFFIXES)
 
 
 def printable(path: str) -> str:
@@ -71,21 +98,51 @@ def read_limited(stream: BinaryIO, max_bytes: int, size_hint: int = 0) -> bytes:
 
 
 def read_file(path: str, max_bytes: int) -> tuple[bytes | None, list[Diagnostic]]:
-    """The file's bytes, or the diagnostic that says why they could not be had."""
+    """The file's bytes (decompressed for `*.gz`), or the diagnostic that says why they could not be had."""
     try:
         with open(path, "rb", buffering=0) as handle:
             size = os.fstat(handle.fileno()).st_size
             if size > max_bytes:
                 message = f"{size} bytes is more than --max-bytes {max_bytes}; not read"
                 return None, [Diagnostic("file.too-large", "error", "", message)]
+            if path.endswith(GZIP_SUFFIX):
+                return gunzip(handle, max_bytes)
             # A file that grows while read, or has no size (a pipe), is caught by the limit.
             data = read_limited(handle, max_bytes, size)
     except OSError as error:
         return None, [Diagnostic("file.unreadable", "error", "", _os_message(error))]
+    return limited(data, max_bytes)
+
+
+def limited(data: bytes, max_bytes: int) -> tuple[bytes | None, list[Diagnostic]]:
     if len(data) > max_bytes:
         message = f"more than --max-bytes {max_bytes} bytes; not read"
         return None, [Diagnostic("file.too-large", "error", "", message)]
     return data, []
+
+
+def gunzip(stream: BinaryIO, max_bytes: int) -> tuple[bytes | None, list[Diagnostic]]:
+    """The decompressed bytes of a gzip stream, at most max_bytes of them (a small file can hold a
+    gzip bomb), or the diagnostic that says why not."""
+    import gzip  # only for *.gz files: a run without them does without the import
+
+    try:
+        data = read_limited(cast(BinaryIO, gzip.GzipFile(fileobj=stream, mode="rb")), max_bytes)
+    except (OSError, EOFError, zlib.error) as error:
+        return None, [Diagnostic("file.unreadable", "error", "", gzip_message(error))]
+    return limited(data, max_bytes)
+
+
+def gunzip_bytes(data: bytes, max_bytes: int) -> tuple[bytes | None, list[Diagnostic]]:
+    return gunzip(io.BytesIO(data), max_bytes)
+
+
+def gzip_message(error: Exception) -> str:
+    # An OSError with an errno is the storage's (a read failed); gzip's own say the data is bad.
+    if isinstance(error, OSError) and error.strerror:
+        return _os_message(error)
+    reason = str(error) or type(error).__name__
+    return f"cannot read: not valid gzip data ({reason})"
 
 
 def _os_message(error: OSError) -> str:
@@ -104,8 +161,11 @@ class Walker:
         max_bytes: int,
         stdin: BinaryIO | None = None,
         skip: Iterable[str] = (),
+        storage_options: dict[str, Any] | None = None,
     ):
         self.exclude = tuple(exclude)
+        #: Passed to the fsspec filesystem of every URL (python/aimmo_gt/_sources.py).
+        self.storage_options = dict(storage_options or {})
         self.jsonl = jsonl
         self.max_bytes = max_bytes
         self.stdin = stdin
@@ -132,6 +192,11 @@ class Walker:
                 yield from self._stdin()
             elif self.excluded(path):
                 continue
+            elif is_url(path) or (is_archive(path) and os.path.isfile(path)):
+                # URLs and archives are read through fsspec, imported only for them.
+                from ._sources import fsspec_items
+
+                yield from fsspec_items(self, path)
             elif os.path.isdir(path):
                 yield from self._directory(path)
             else:
@@ -157,6 +222,10 @@ class Walker:
         else:
             yield Item(STDIN, data=data, file=STDIN)
 
+    def matches(self, name: str) -> bool:
+        """True for the names a directory walk reads: *.json (*.jsonl with --jsonl), gzipped or not."""
+        return name.endswith(self.suffix) or name.endswith(self.suffix + GZIP_SUFFIX)
+
     def _lines(self, display: str, path: str) -> Iterator[Item]:
         try:
             handle = open(path, "rb")  # noqa: SIM115 (closed below; a generator cannot use `with` across yields cleanly)
@@ -164,11 +233,23 @@ class Walker:
             yield _unreadable(display, _os_message(error))
             return
         try:
-            yield from self._read_lines(display, handle)
-        except OSError as error:
-            yield _unreadable(display, _os_message(error))
+            yield from self.read_lines(display, handle, gzipped=path.endswith(GZIP_SUFFIX))
         finally:
             handle.close()
+
+    def read_lines(self, display: str, stream: BinaryIO, *, gzipped: bool = False) -> Iterator[Item]:
+        """The documents of a JSON Lines stream; a read that fails is reported on the file."""
+        if gzipped:
+            import gzip
+
+            stream = cast(BinaryIO, gzip.GzipFile(fileobj=stream, mode="rb"))
+        try:
+            yield from self._read_lines(display, stream)
+        except (OSError, EOFError, zlib.error) as error:
+            if isinstance(error, OSError) and not gzipped:
+                yield _unreadable(display, _os_message(error))
+            else:
+                yield _unreadable(display, gzip_message(error))
 
     def _read_lines(self, display: str, stream: BinaryIO) -> Iterator[Item]:
         number = 0
@@ -229,7 +310,7 @@ class Walker:
                 ancestors[key] = path
                 yield from self._walk(path, ancestors)
                 del ancestors[key]
-            elif name.endswith(self.suffix) and (info is None or stat.S_ISREG(info.st_mode)):
+            elif self.matches(name) and (info is None or stat.S_ISREG(info.st_mode)):
                 if info is not None and (info.st_dev, info.st_ino) in self.skip:
                     continue
                 yield from self._file(path)
