@@ -8,6 +8,7 @@ from ._api import (
     is_valid,
     iter_errors,
     validate,
+    validate_export,
 )
 from ._diagnostics import Diagnostic
 from ._rules import RULES, Rule
@@ -28,4 +29,5 @@ __all__ = [
     "schema_dir",
     "schema_uri",
     "validate",
+    "validate_export",
 ]

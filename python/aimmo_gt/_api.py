@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from ._diagnostics import Diagnostic, count, passes
 from ._rules import RULES, UNTUNABLE
+
+if TYPE_CHECKING:
+    from ._runner import FileReport
 
 #: The resource types, each a schema under schemas/v1/profiles/.
 PROFILES = ("image", "image-pixel", "sequence", "pointcloud", "video", "text")
@@ -169,3 +173,52 @@ def is_valid(
 ) -> bool:
     """True when the document has no error (and no warning, with strict)."""
     return check(document, profile, warn=warn, ignore=ignore, strict=strict, engine=engine).valid
+
+
+def validate_export(
+    paths: Iterable[str],
+    *,
+    profile: str | None = None,
+    warn: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+    strict: bool = False,
+    engine: str = "auto",
+    exclude: Iterable[str] = (),
+    jsonl: bool = False,
+    max_bytes: int | None = None,
+    storage_options: Mapping[str, Any] | None = None,
+    jobs: int = 1,
+    dask: Any = None,
+) -> Iterator[FileReport]:
+    """Check every GT file under `paths`, as `aimmo-gt validate` does, and yield one report per file
+    (`.path`, `.valid`, `.profile`, `.diagnostics`) in the order the files are walked.
+
+    A path is a file, a directory (searched recursively for *.json and *.json.gz, in sorted order),
+    an fsspec URL (`s3://bucket/export/`, with `storage_options` for its filesystem), or a .zip,
+    .tar or .tar.gz archive. `jobs` processes check the files, or, with `dask` (a
+    `distributed.Client`, or a scheduler address to connect to for the run), the workers of a Dask
+    cluster, which read the files themselves. The reports are the same whichever runs them.
+    """
+    from ._runner import Options, run
+    from ._walk import DEFAULT_MAX_BYTES, Walker
+
+    if profile is not None and profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; expected one of {', '.join(PROFILES)}")
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
+    limit = DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
+    storage = dict(storage_options or {})
+    options = Options(
+        profile, tuple(warn), tuple(ignore), strict, engine=engine, storage_options=tuple(storage.items())
+    )
+    items = Walker(exclude=exclude, jsonl=jsonl, max_bytes=limit, storage_options=storage).items(paths)
+    if dask is None:
+        yield from run(items, options, max_bytes=limit, jobs=jobs)
+        return
+    from . import _dask
+
+    if isinstance(dask, str):
+        with _dask.connect(dask, jobs) as client:
+            yield from _dask.run(items, options, max_bytes=limit, client=client)
+    else:
+        yield from _dask.run(items, options, max_bytes=limit, client=dask)

@@ -42,6 +42,7 @@ examples:
   cat frame.json | aimmo-gt validate -
   aimmo-gt validate s3://bucket/export/ --storage-option profile=labelling
   aimmo-gt validate export.zip export-2.tar.gz
+  aimmo-gt validate --dask tcp://scheduler:8786 s3://bucket/export/
 """
 
 _SIZE = re.compile(r"(\d+)\s*([kmg]i?b?)?", re.IGNORECASE)
@@ -234,7 +235,7 @@ def _storage_option(text: str) -> tuple[str, object]:
 
 def _storage_arguments(validate: argparse.ArgumentParser) -> None:
     group = validate.add_argument_group(
-        "object storage and archives",
+        "object storage, archives and clusters",
         "A PATH may be a URL fsspec reads (s3://bucket/export/ needs aimmo-gt[s3], gs://... "
         "aimmo-gt[gcs]; credentials come from the storage's usual places: environment, profiles), "
         "listed like a directory and reported by URL; a .zip, .tar or .tar.gz archive, walked like a "
@@ -248,6 +249,13 @@ def _storage_arguments(validate: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="an option of the filesystem of every URL, e.g. endpoint_url=http://127.0.0.1:9000, "
         "anon=true, profile=NAME (VALUE read as JSON when it is JSON); repeatable",
+    )
+    group.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="check on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786), or on one "
+        "started here with 'local' (--jobs worker processes); the workers read the files themselves, "
+        "so local paths must be visible to them; the report is the same; needs aimmo-gt[dask]",
     )
 
 
@@ -312,8 +320,15 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         if problem:
             return _usage_error(parser, problem)
     jobs = args.jobs or default_jobs()
+    # The backend (a Dask client, closed with `backend`): connected before any output, so that an
+    # unreachable scheduler is a usage error, not a half-written report.
     backend = contextlib.ExitStack()
     backend_run = functools.partial(run, jobs=jobs)
+    if args.dask:
+        dask_run = _dask_run(parser, args.dask, jobs, backend)
+        if isinstance(dask_run, int):
+            return dask_run
+        backend_run = dask_run
     try:
         output = _open_output(args.output)
     except OSError as error:
@@ -347,6 +362,22 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             f"{parser.prog}: no {'*.jsonl' if args.jsonl else '*.json'} file found in the given paths\n"
         )
     return exit_code
+
+
+def _dask_run(parser: argparse.ArgumentParser, address: str, jobs: int, stack: contextlib.ExitStack):
+    """The Dask backend's run, connected to ADDRESS (closed with `stack`), or a usage error's status."""
+    try:
+        from . import _dask
+    except ImportError as error:
+        return _usage_error(
+            parser,
+            f"--dask needs dask.distributed, which is not installed ({error}): pip install 'aimmo-gt[dask]'",
+        )
+    try:
+        client = stack.enter_context(_dask.connect(address, jobs))
+    except _dask.ConnectError as error:
+        return _usage_error(parser, str(error))
+    return functools.partial(_dask.run, client=client)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -157,3 +157,26 @@ def s3():
     finally:
         settings.INITIAL_NO_AUTH_ACTION_COUNT = previous
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def dask_cluster():
+    """A Dask LocalCluster of 2 worker processes (each with its nanny, as on a real cluster). A task
+    whose worker dies is run again once (Dask's default: 3 times), so that a test of a file that
+    kills its worker costs two restarts, not four."""
+    import logging
+
+    import dask
+    from distributed import LocalCluster
+
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 1}),
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+    ):
+        yield cluster
