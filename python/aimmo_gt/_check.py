@@ -58,8 +58,23 @@ class Options:
             raise ValueError(f"unknown engine {self.engine!r}; expected one of {', '.join(ENGINES)}")
 
 
+class _Counts:
+    """errors and warnings, for a record with `diagnostics`."""
+
+    __slots__ = ()
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def errors(self) -> int:
+        return count(self.diagnostics, "error")
+
+    @property
+    def warnings(self) -> int:
+        return count(self.diagnostics, "warning")
+
+
 @dataclass(frozen=True, slots=True)
-class Result:
+class Result(_Counts):
     """What checking one document found."""
 
     #: The profile the document was checked against; None when none fitted and the union of all
@@ -71,20 +86,12 @@ class Result:
     strict: bool = False
 
     @property
-    def errors(self) -> int:
-        return count(self.diagnostics, "error")
-
-    @property
-    def warnings(self) -> int:
-        return count(self.diagnostics, "warning")
-
-    @property
     def valid(self) -> bool:
         return passes(self.diagnostics, self.strict)
 
 
 @dataclass(frozen=True, slots=True)
-class FileReport:
+class FileReport(_Counts):
     """What checking one item found, small enough to send between processes."""
 
     path: str
@@ -98,14 +105,6 @@ class FileReport:
     #: The file the document is in and the line its text starts on (JSON Lines), for SARIF.
     file: str | None = None
     line: int = 1
-
-    @property
-    def errors(self) -> int:
-        return count(self.diagnostics, "error")
-
-    @property
-    def warnings(self) -> int:
-        return count(self.diagnostics, "warning")
 
 
 # --- Tuning: --warn and --ignore.
