@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 from distributed import Client, LocalCluster
 
+from ._check import FileReport, Options, check_batch, check_item
 from ._diagnostics import Diagnostic
-from ._runner import FileReport, Options, _check_batch, check_item
 from ._walk import Item, is_url
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ def run(
     try:
         while True:
             while len(window) < threads * WINDOW_PER_THREAD and (chunk := list(islice(iterator, batch))):
-                future = client.submit(_check_batch, chunk, options, max_bytes, pure=False)
+                future = client.submit(check_batch, chunk, options, max_bytes, pure=False)
                 window.append((chunk, future))
             if not window:
                 return
@@ -117,7 +117,7 @@ def run(
 
 
 def _one_by_one(chunk: list[Item], options: Options, max_bytes: int, client: Client) -> list[FileReport]:
-    futures = [client.submit(_check_batch, [item], options, max_bytes, pure=False) for item in chunk]
+    futures = [client.submit(check_batch, [item], options, max_bytes, pure=False) for item in chunk]
     reports = []
     for item, future in zip(chunk, futures, strict=True):
         try:
