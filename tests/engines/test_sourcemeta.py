@@ -100,3 +100,21 @@ def test_excluded_lint_rules_exist_and_fire(node_harness, tmp_path: Path):
     report = json.loads(_lint(cli, copy).stdout)
     assert report["valid"] is False
     assert "duplicate_enum_values" in json.dumps(report["errors"]), report
+
+
+def test_metaschema_catches_a_misspelt_keyword_in_a_schema_file(node_harness, tmp_path: Path):
+    """Our strict dialect makes an unknown keyword an error of the meta-schema check, here in another
+    engine than ours (tests/test_schema_tree.py has python-jsonschema's)."""
+    cli = _cli(node_harness)
+    copy = tmp_path / "v1"
+    shutil.copytree(VERSION_DIR, copy, ignore=shutil.ignore_patterns("*.bundle.json"))
+    bbox = copy / "annotations" / "bbox.json"
+    contents = json.loads(bbox.read_text("utf-8"))
+    contents["properties"]["points"]["bboxCorner"] = True  # for bboxCorners
+    bbox.write_text(json.dumps(contents, indent=2), encoding="utf-8")
+    done = _run([*cli, "metaschema", str(copy), "--resolve", str(copy), "--continue"])
+    said = done.stdout + done.stderr
+    assert done.returncode != 0, said
+    assert "fail: " in said and "annotations/bbox.json" in said and "bboxCorner" in said, said
+    count = len(list(copy.rglob("*.json")))
+    assert f"{count} validated, {count - 1} passed, 1 failed" in said, said
