@@ -228,6 +228,10 @@ _TYPE_NAMES = {
 }
 
 
+#: How a message states each lower or upper bound.
+_BOUND_WORDS = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "greater than"}
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
@@ -242,18 +246,13 @@ def _standard_message(error: ValidationError, name: str) -> str:
         return f"{name} must be one of {', '.join(map(as_json, value))}, not {as_json(instance)}"
     if keyword == "const":
         return f"{name} must be {as_json(value)}, not {as_json(instance)}"
-    if keyword == "minimum":
-        return f"{name} must be at least {_limit(value)} (it is {_limit(instance)})"
-    if keyword == "maximum":
-        return f"{name} must be at most {_limit(value)} (it is {_limit(instance)})"
-    if keyword == "exclusiveMinimum":
-        return f"{name} must be greater than {_limit(value)} (it is {_limit(instance)})"
+    if keyword in _BOUND_WORDS:
+        return f"{name} must be {_BOUND_WORDS[keyword]} {_limit(value)} (it is {_limit(instance)})"
     if keyword == "exclusiveMaximum":
         return f"{name} {_limit(instance)} is not below {_limit(value)}"
-    if keyword == "minItems":
-        return f"{name} has {_plural(len(instance), 'item')} but needs at least {value}"
-    if keyword == "maxItems":
-        return f"{name} has {_plural(len(instance), 'item')} but may have at most {value}"
+    if keyword in ("minItems", "maxItems"):
+        allowed = "needs at least" if keyword == "minItems" else "may have at most"
+        return f"{name} has {_plural(len(instance), 'item')} but {allowed} {value}"
     if keyword == "minLength":
         if "propertyNames" in error.absolute_schema_path:
             return f"a property name in {name} must not be empty"
