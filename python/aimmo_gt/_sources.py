@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import fsspec
+from fsspec.archive import AbstractArchiveFileSystem
 from fsspec.core import split_protocol, url_to_fs
 
 from ._diagnostics import Diagnostic
@@ -33,6 +36,9 @@ EXTRAS = {"s3": ("s3fs", "s3"), "s3a": ("s3fs", "s3"), "gs": ("gcsfs", "gcs"), "
 #: it whole), so a batch of members must not pay for it again. fsspec does not cache tar ones.
 _ARCHIVES_KEPT = 4
 _archives: OrderedDict[tuple[str, str], fsspec.AbstractFileSystem] = OrderedDict()
+#: A Dask worker may run several threads: the cache, and a tar's one decompressing stream, are
+#: used by one at a time.
+_archive_lock = threading.RLock()
 
 
 def unavailable(paths: Iterable[str]) -> str | None:
@@ -89,6 +95,11 @@ def _archive_message(error: BaseException, url: str) -> str:
 
 def archive_filesystem(url: str, storage_options: Mapping[str, Any]) -> fsspec.AbstractFileSystem:
     """fsspec's zip or tar filesystem over the archive at `url` (a local path or a URL)."""
+    with _archive_lock:
+        return _archive_filesystem(url, storage_options)
+
+
+def _archive_filesystem(url: str, storage_options: Mapping[str, Any]) -> fsspec.AbstractFileSystem:
     options = dict(storage_options) if is_url(url) else {}
     key = (url, repr(sorted(options.items())))
     if key in _archives:
@@ -240,7 +251,9 @@ def read_batch(items: list[Item], storage_options: Mapping[str, Any], max_bytes:
     for fs, entries in groups.values():
         paths = [path for _, path in entries]
         try:
-            results = fs.cat_ranges(paths, None, None, on_error="return")
+            archive = isinstance(fs, AbstractArchiveFileSystem)
+            with _archive_lock if archive else contextlib.nullcontext():
+                results = fs.cat_ranges(paths, None, None, on_error="return")
         except Exception as error:  # the whole request failed (the connection dropped)
             results = [error] * len(paths)
         for (index, path), result in zip(entries, results, strict=True):

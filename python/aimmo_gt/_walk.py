@@ -25,8 +25,8 @@ DEFAULT_MAX_BYTES = 256 * 1024**2
 GZIP_SUFFIX = ".gz"
 #: Archives walked like a folder when named as a PATH (python/aimmo_gt/_sources.py).
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
-#: `scheme://...` (s3://, gs://, file://, ...) or fsspec's chained `a::b`: read through fsspec.
-_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://|.*::")
+#: `scheme://...` (s3://, gs://, file://, ...) or fsspec's chained `scheme::...`: read through fsspec.
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*(?:://|::)")
 
 
 @dataclass(frozen=True, slots=True)

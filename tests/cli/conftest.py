@@ -159,24 +159,32 @@ def s3():
         server.stop()
 
 
+@dataclass
+class Cluster:
+    scheduler_address: str
+
+
 @pytest.fixture(scope="session")
 def dask_cluster():
-    """A Dask LocalCluster of 2 worker processes (each with its nanny, as on a real cluster). A task
-    whose worker dies is run again once (Dask's default: 3 times), so that a test of a file that
-    kills its worker costs two restarts, not four."""
-    import logging
+    """A Dask LocalCluster of 2 worker processes (each with its nanny, as on a real cluster), started
+    by tests/cli/dask_cluster.py in a process of its own."""
+    import subprocess
 
-    import dask
-    from distributed import LocalCluster
-
-    with (
-        dask.config.set({"distributed.scheduler.allowed-failures": 1}),
-        LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        ) as cluster,
-    ):
-        yield cluster
+    process = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("dask_cluster.py"))],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None and process.stdin is not None
+    address = process.stdout.readline().strip()
+    assert address.startswith("tcp://"), f"the cluster did not start (it said {address!r})"
+    try:
+        yield Cluster(address)
+    finally:
+        process.stdin.close()  # the script closes its cluster and exits
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

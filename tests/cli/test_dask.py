@@ -32,7 +32,7 @@ def generated(tmp_path_factory):
 
 @pytest.fixture
 def client(dask_cluster):
-    with Client(dask_cluster) as client:
+    with Client(dask_cluster.scheduler_address) as client:
         client.wait_for_workers(2)
         yield client
 
