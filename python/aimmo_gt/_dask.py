@@ -89,7 +89,7 @@ def run(
 
     Only paths travel to the workers, which read the files themselves. A worker lost mid-run has its
     tasks run again by the scheduler; a batch that fails even so (a file that kills every worker
-    that checks it) is checked again file by file, and a file that still fails is one
+    that checks it) is checked again file by file, and a file that fails twice alone is one
     `internal.error` report.
     """
     threads = max(1, sum(client.nthreads().values()))
@@ -117,13 +117,19 @@ def run(
 
 
 def _one_by_one(chunk: list[Item], options: Options, max_bytes: int, client: Client) -> list[FileReport]:
-    futures = [client.submit(check_batch, [item], options, max_bytes, pure=False) for item in chunk]
+    """A failed batch again, one file at a time and one task in flight, so that a file that kills its
+    worker takes no other file down with it; each file gets a second chance, since its worker may
+    have died of another task."""
     reports = []
-    for item, future in zip(chunk, futures, strict=True):
-        try:
-            reports.extend(future.result())
-        except Exception as error:
-            reports.append(_crashed(item, error, options, max_bytes))
-        finally:
-            future.release()
+    for item in chunk:
+        for attempt in range(2):
+            future = client.submit(check_batch, [item], options, max_bytes, pure=False)
+            try:
+                reports.extend(future.result())
+                break
+            except Exception as error:
+                if attempt == 1:
+                    reports.append(_crashed(item, error, options, max_bytes))
+            finally:
+                future.release()
     return reports

@@ -30,10 +30,14 @@ def generated(tmp_path_factory):
     return root
 
 
+#: Seconds to wait for a restarted worker (spawning one takes a few seconds on a busy machine).
+RESTART = 120
+
+
 @pytest.fixture
 def client(dask_cluster):
     with Client(dask_cluster.scheduler_address) as client:
-        client.wait_for_workers(2)
+        client.wait_for_workers(2, timeout=RESTART)
         yield client
 
 
@@ -104,7 +108,7 @@ def test_a_worker_lost_mid_run_is_retried_and_the_report_is_complete(client, gen
             os.kill(pids[0], signal.SIGKILL)  # as an OOM killer or a lost node would
         reports.append(report)
     assert reports == expected
-    client.wait_for_workers(2)  # its nanny restarted it: the next test has two again
+    client.wait_for_workers(2, timeout=RESTART)  # its nanny restarted it: the next test has two again
     assert pids[0] not in client.run(os.getpid).values()
 
 
@@ -145,8 +149,7 @@ def _with_crash(folder, image):
     return [str(folder)]
 
 
-@pytest.mark.parametrize("hard", [False, True], ids=["raises", "kills-the-worker"])
-def test_a_file_that_crashes_the_checker_is_one_internal_error(client, tmp_path, image, hard):
+def _check_with_crash(client, tmp_path, image, hard: bool):
     paths = _with_crash(tmp_path, image)
     expected = list(aimmo_gt.validate_export(paths))
     client.register_plugin(_Failing(hard))
@@ -161,7 +164,33 @@ def test_a_file_that_crashes_the_checker_is_one_internal_error(client, tmp_path,
             assert ("KilledWorker" if hard else "RuntimeError: a bug") in failure.message
         else:
             assert report == clean
-    client.wait_for_workers(2)
+
+
+def test_a_file_that_makes_the_checker_raise_is_one_internal_error(client, tmp_path, image):
+    _check_with_crash(client, tmp_path, image, hard=False)
+
+
+def test_a_file_that_kills_every_worker_checking_it_is_one_internal_error(tmp_path, image):
+    # Its own cluster, which gives up on a task at the first worker it kills (the batch's, then the
+    # file's alone): workers killed again and again while restarting can leave a nanny closed for good
+    # (dask/distributed#7312), which the session's cluster must not risk.
+    import logging
+
+    import dask
+    from distributed import LocalCluster
+
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=logging.CRITICAL,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        _check_with_crash(client, tmp_path, image, hard=True)
 
 
 def test_an_unreachable_scheduler_is_a_usage_error(cli, generated, monkeypatch):
