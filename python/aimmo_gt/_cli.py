@@ -7,10 +7,12 @@ import contextlib
 import io
 import json
 import os
+import platform
 import re
 import sys
 import textwrap
 from collections.abc import Sequence
+from typing import TextIO, cast
 
 from . import _api
 from ._api import PROFILES
@@ -87,8 +89,15 @@ class _Version(argparse.Action):
         )
 
     def __call__(self, parser, namespace, values, option_string=None):
-        sys.stdout.write(f"{parser.prog} {tool_version()}\n")
+        sys.stdout.write(version_line() + "\n")
         parser.exit()
+
+
+def version_line() -> str:
+    """'aimmo-gt 0.1.0 (schema v1, Python 3.11.7)': what a bug report needs."""
+    from ._schemas import VERSION
+
+    return f"aimmo-gt {tool_version()} (schema {VERSION}, Python {platform.python_version()})"
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
@@ -103,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run 'aimmo-gt COMMAND --help' for a command's options.\n\n" + _EXIT_HELP,
         formatter_class=_Formatter,
     )
-    parser.add_argument("--version", action=_Version)
+    parser.add_argument("-V", "--version", action=_Version)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     validate = commands.add_parser(
@@ -204,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="report a file (or JSON Lines line) larger than N bytes as file.too-large instead of "
         "reading it; K, M, G suffixes allowed (default: 256M)",
     )
+    _add_terminal_options(validate)
     validate.set_defaults(handler=_validate, command_parser=validate)
 
     rules = commands.add_parser(
@@ -216,6 +226,54 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
     rules.set_defaults(handler=_rules, command_parser=rules)
     return parser
+
+
+def _max_problems(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of problems")
+    return value
+
+
+def _add_terminal_options(validate: argparse.ArgumentParser) -> None:
+    """The options of how the report looks on a terminal and in a log."""
+    group = validate.add_argument_group("report display")
+    group.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour rule ids, severities and the summary of the text format: auto (default) when "
+        "the report goes to a terminal and NO_COLOR is not set, always, never",
+    )
+    group.add_argument(
+        "--max-problems",
+        type=_max_problems,
+        metavar="N",
+        help="text and github formats: print at most N problems of each rule, then say how many "
+        "more there were (the summary's counts stay exact; default: no limit)",
+    )
+
+
+def use_color(choice: str, stream, environ=os.environ) -> bool:
+    """--color: always and never as said; auto when the stream is a terminal, unless NO_COLOR is set
+    (https://no-color.org: a command-line flag wins over it) or the terminal is dumb."""
+    if choice != "auto":
+        return choice == "always"
+    if environ.get("NO_COLOR") or environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def _did_you_mean(selector: str) -> str:
+    import difflib
+
+    families = {rule_id.rsplit(".", 1)[0] + "." for rule_id in RULES}
+    close = difflib.get_close_matches(selector, [*RULES, *sorted(families)], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _usage_error(parser: argparse.ArgumentParser, message: str) -> int:
@@ -246,16 +304,14 @@ def _open_output(path: str | None):
 
 
 def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from ._progress import Progress
+    from ._progress import ErasingStream, Progress, count_ahead
 
     if args.engine == "fast" and not _fast_available():
         return _usage_error(parser, "--engine fast needs msgspec: pip install msgspec")
     unknown = _api.check_selectors([*args.warn, *args.ignore])
     if unknown:
-        return _usage_error(
-            parser,
-            f"no rule is named {', '.join(map(repr, unknown))} (see 'aimmo-gt rules' for the rule ids)",
-        )
+        named = ", ".join(f"{selector!r}{_did_you_mean(selector)}" for selector in unknown)
+        return _usage_error(parser, f"no rule is named {named}; see 'aimmo-gt rules' for the rule ids")
     fixed = sorted(set(args.warn + args.ignore) & UNTUNABLE)
     if fixed:
         return _usage_error(
@@ -268,7 +324,7 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         tuple(args.warn),
         tuple(args.ignore),
         args.strict,
-        positions=args.format == "sarif",
+        positions=True,
         engine=args.engine,
     )
     jobs = args.jobs or default_jobs()
@@ -278,26 +334,67 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         return _usage_error(parser, f"cannot write {args.output!r}: {error.strerror}")
     # The report may be written inside a walked directory; it is not a GT file.
     skip = [args.output] if args.output else []
-    walker = Walker(exclude=args.exclude, jsonl=args.jsonl, max_bytes=args.max_bytes, skip=skip)
+
+    def walker() -> Walker:
+        return Walker(exclude=args.exclude, jsonl=args.jsonl, max_bytes=args.max_bytes, skip=skip)
+
     summary = Summary()
     progress = Progress(sys.stderr, enabled=not args.quiet and sys.stderr.isatty())
-    with output as stream:
-        reporter = REPORTERS[args.format](stream, verbose=args.verbose, quiet=args.quiet)
+    count_ahead(progress, args.paths, lambda: sum(1 for _ in walker().items(args.paths)))
+    hint = _JsonlHint(args.jsonl)
+    with output as plain:
+        color = args.format == "text" and use_color(args.color, plain)
+        # On a terminal, the progress line is taken off the screen before any report line.
+        stream = plain
+        if progress.enabled and plain.isatty():
+            stream = cast(TextIO, ErasingStream(plain, progress))
+        reporter = REPORTERS[args.format](
+            stream, verbose=args.verbose, quiet=args.quiet, color=color, max_problems=args.max_problems
+        )
         reporter.start()
         try:
-            for report in run(walker.items(args.paths), options, max_bytes=args.max_bytes, jobs=jobs):
+            for report in run(walker().items(args.paths), options, max_bytes=args.max_bytes, jobs=jobs):
                 summary.add(report)
+                hint.add(report)
                 reporter.file(report)
+                if stream is not plain:
+                    plain.flush()
                 progress.update(summary.files, summary.invalid, summary.errors)
         finally:
             progress.close()
         exit_code = EXIT_INVALID if summary.invalid else EXIT_VALID
+        if summary.files == 0:
+            exit_code = EXIT_USAGE
         reporter.finish(summary, exit_code)
+    hint.write(sys.stderr)
     if summary.files == 0:
         sys.stderr.write(
-            f"{parser.prog}: no {'*.jsonl' if args.jsonl else '*.json'} file found in the given paths\n"
+            f"{parser.prog}: error: no {'*.jsonl' if args.jsonl else '*.json'} file to check in the "
+            "given paths (a directory is searched for them; --exclude may have left out the rest)\n"
         )
     return exit_code
+
+
+class _JsonlHint:
+    """A .jsonl file read as one JSON document fails to parse: say once, at the end, to use --jsonl."""
+
+    def __init__(self, jsonl: bool):
+        self.jsonl = jsonl
+        self.files: list[str] = []
+
+    def add(self, report) -> None:
+        if self.jsonl or not report.path.lower().endswith(".jsonl"):
+            return
+        if any(d.rule == "json.parse" for d in report.diagnostics):
+            self.files.append(report.path)
+
+    def write(self, stream) -> None:
+        if self.files:
+            more = f" (and {len(self.files) - 1} more)" if len(self.files) > 1 else ""
+            stream.write(
+                f"aimmo-gt: hint: {self.files[0]!r}{more} looks like JSON Lines (one document a line): "
+                "check it with --jsonl\n"
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

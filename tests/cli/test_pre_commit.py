@@ -46,4 +46,4 @@ def test_the_hook_entry_validates_the_files_it_is_given(cli, files, code):
     entry = shlex.split(_hooks()["aimmo-gt"]["entry"])
     run = cli(*entry[1:], *(EXAMPLES / name for name in files))
     assert run.code == code
-    assert ("clip_03.json:/annotations/0/endFrame: order.end-after-start" in run.out) == (code == 1)
+    assert ("clip_03.json:7:7: /annotations/0/endFrame: order.end-after-start" in run.out) == (code == 1)
