@@ -57,14 +57,23 @@ def _size(text: str) -> int:
     return int(match.group(1)) * {" ": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit]
 
 
-def _jobs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of processes")
-    return value
+def _positive(things: str):
+    """An argparse type: a whole number of `things`, at least 1."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of {things}")
+        return value
+
+    parse.__name__ = things  # argparse names the type in some messages
+    return parse
+
+
+_jobs = _positive("processes")
 
 
 def _fast_available() -> bool:
@@ -228,16 +237,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _max_problems(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of problems")
-    return value
-
-
 def _add_terminal_options(validate: argparse.ArgumentParser) -> None:
     """The options of how the report looks on a terminal and in a log."""
     group = validate.add_argument_group("report display")
@@ -250,7 +249,7 @@ def _add_terminal_options(validate: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--max-problems",
-        type=_max_problems,
+        type=_positive("problems"),
         metavar="N",
         help="text and github formats: print at most N problems of each rule, then say how many "
         "more there were (the summary's counts stay exact; default: no limit)",
