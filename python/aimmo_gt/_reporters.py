@@ -13,9 +13,9 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, TextIO
 from urllib.parse import quote
 
+from ._check import FileReport
 from ._diagnostics import Diagnostic
 from ._rules import RULES
-from ._runner import FileReport
 
 if TYPE_CHECKING:
     from ._loading import Position
