@@ -167,7 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
         choices=list(REPORTERS),
         default="text",
         help="report format: text (default; one line per problem and a summary), json (one JSON "
-        "object), junit (JUnit XML, a testcase per file), sarif (SARIF 2.1.0, with line and column)",
+        "object), junit (JUnit XML, a testcase per file), sarif (SARIF 2.1.0), github (GitHub Actions "
+        "workflow commands: annotations on the pull request), gitlab (GitLab Code Quality JSON)",
     )
     validate.add_argument(
         "--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output"
@@ -223,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
         "reading it; K, M, G suffixes allowed (default: 256M)",
     )
     _add_terminal_options(validate)
+    _add_config_options(validate)
     validate.set_defaults(handler=_validate, command_parser=validate)
 
     rules = commands.add_parser(
@@ -267,6 +269,64 @@ def use_color(choice: str, stream, environ=os.environ) -> bool:
     return bool(isatty and isatty())
 
 
+def _selector_problem(selectors) -> str | None:
+    """Why rule selectors (--warn, --ignore) cannot be used, or None."""
+    unknown = _api.check_selectors(selectors)
+    if unknown:
+        named = ", ".join(f"{selector!r}{_did_you_mean(selector)}" for selector in unknown)
+        return f"no rule is named {named}; see 'aimmo-gt rules' for the rule ids"
+    fixed = sorted(set(selectors) & UNTUNABLE)
+    if fixed:
+        return (
+            f"{', '.join(fixed)} cannot be lowered or ignored: such a file was not checked at all "
+            "(a prefix such as 'json.' selects only the rules that can be)"
+        )
+    return None
+
+
+def _add_config_options(validate: argparse.ArgumentParser) -> None:
+    group = validate.add_argument_group("configuration file")
+    group.add_argument(
+        "--config",
+        metavar="FILE",
+        help="read settings from FILE ([tool.aimmo-gt] of a pyproject.toml, or the top level of any "
+        "other TOML file) instead of looking for aimmo-gt.toml or a pyproject.toml with "
+        "[tool.aimmo-gt] from the current directory upwards; command-line options win",
+    )
+    group.add_argument("--no-config", action="store_true", help="read no configuration file")
+
+
+def _configure(parser: argparse.ArgumentParser, args: argparse.Namespace, argv) -> argparse.Namespace:
+    """Parse again with the configuration file's settings as the defaults of `validate` (so that the
+    command line wins), the file and its per-path overrides kept in `args.configuration`."""
+    from pathlib import Path
+
+    from ._config import find, load
+
+    if args.no_config:
+        return args
+    path = Path(args.config) if args.config else find(Path.cwd())
+    if path is None:
+        return args
+    validate = args.command_parser
+    explicit = {a.dest for a in validate._actions if getattr(args, a.dest, a.default) != a.default}
+    selectors = {"warn": _selector_problem, "ignore": _selector_problem}
+    config = load(path, validate, checks=selectors).under(explicit)
+    validate.set_defaults(**config.values)
+    args = parser.parse_args(argv)
+    args.configuration = config
+    return args
+
+
+def _config_used(args: argparse.Namespace, config) -> str:
+    if config is not None:
+        overrides = f", {len(config.overrides)} per-path override(s)" if config.overrides else ""
+        return f"configuration: {config.describe()}{overrides}"
+    if args.no_config:
+        return "configuration: none (--no-config)"
+    return "configuration: none found (aimmo-gt.toml, or pyproject.toml with [tool.aimmo-gt], from here up)"
+
+
 def _did_you_mean(selector: str) -> str:
     import difflib
 
@@ -307,17 +367,12 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
     if args.engine == "fast" and not _fast_available():
         return _usage_error(parser, "--engine fast needs msgspec: pip install msgspec")
-    unknown = _api.check_selectors([*args.warn, *args.ignore])
-    if unknown:
-        named = ", ".join(f"{selector!r}{_did_you_mean(selector)}" for selector in unknown)
-        return _usage_error(parser, f"no rule is named {named}; see 'aimmo-gt rules' for the rule ids")
-    fixed = sorted(set(args.warn + args.ignore) & UNTUNABLE)
-    if fixed:
-        return _usage_error(
-            parser,
-            f"{', '.join(fixed)} cannot be lowered or ignored: such a file was not checked at all "
-            "(a prefix such as 'json.' selects only the rules that can be)",
-        )
+    problem = _selector_problem([*args.warn, *args.ignore])
+    if problem:
+        return _usage_error(parser, problem)
+    config = getattr(args, "configuration", None)
+    if args.verbose:
+        sys.stderr.write(f"{parser.prog}: {_config_used(args, config)}\n")
     options = Options(
         args.profile,
         tuple(args.warn),
@@ -325,6 +380,7 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         args.strict,
         positions=True,
         engine=args.engine,
+        overrides=config.overrides if config else (),
     )
     jobs = args.jobs or default_jobs()
     try:
@@ -403,6 +459,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit:  # argparse's usage errors (2) and --help (0)
         return exit.code if isinstance(exit.code, int) else EXIT_USAGE
+    if args.command == "validate":
+        from ._config import ConfigError
+
+        try:
+            args = _configure(parser, args, argv)
+        except ConfigError as error:
+            return _usage_error(args.command_parser, str(error))
+        except SystemExit as exit:  # cannot happen: the command line parsed once already
+            return exit.code if isinstance(exit.code, int) else EXIT_USAGE
     try:
         return args.handler(args, args.command_parser)
     except KeyboardInterrupt:
