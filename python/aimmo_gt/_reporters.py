@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -336,10 +337,93 @@ class SarifReporter(Reporter):
         self.stream.write('\n], "invocations": [' + json.dumps(invocation, ensure_ascii=False) + "]}]}\n")
 
 
+def _command_data(text: str) -> str:
+    # A workflow command ends at the line's end; % starts an escape.
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _command_property(text: str) -> str:
+    # Properties are separated by , and end at ::.
+    return _command_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+class GithubReporter(TextReporter):
+    """GitHub Actions workflow commands, `::error file=F,line=L,col=C,title=RULE::POINTER: MESSAGE`,
+    one per problem, so that each shows as an annotation on its file and line in the pull request;
+    then the text format's summary (plain lines in the job's log)."""
+
+    def file(self, report: FileReport) -> None:
+        write = self.stream.write
+        for diagnostic, line, column in _with_positions(report):
+            if not self.shown.take(diagnostic.rule):
+                continue
+            properties = [f"file={_command_property(_repository_path(report.file or report.path))}"]
+            if line is not None:
+                properties.append(f"line={line}")
+            if column is not None:
+                properties.append(f"col={column}")
+            properties.append(f"title={_command_property(diagnostic.rule)}")
+            text = f"{diagnostic.pointer}: {diagnostic.message}" if diagnostic.pointer else diagnostic.message
+            write(f"::{diagnostic.severity} {','.join(properties)}::{_command_data(text)}\n")
+
+
+def _repository_path(path: str) -> str:
+    """A path as CI annotations need it, relative to the repository (taken as the current directory):
+    `./a.json` is `a.json`, and an absolute path under the current directory is made relative."""
+    if path == "-":
+        return path
+    if os.path.isabs(path):
+        relative = os.path.relpath(path)
+        if relative.startswith(".."):
+            return path
+        path = relative
+    return os.path.normpath(path).replace(os.sep, "/")
+
+
+#: GitLab's severities (info, minor, major, critical, blocker) for ours.
+_GITLAB_SEVERITY = {"error": "major", "warning": "minor"}
+
+
+class GitlabReporter(Reporter):
+    """GitLab Code Quality: a JSON array of issues (description, check_name, fingerprint, severity,
+    location.path and location.lines.begin), written as they come, for `artifacts:reports:codequality`."""
+
+    def start(self) -> None:
+        self.stream.write("[")
+        self.first = True
+
+    def file(self, report: FileReport) -> None:
+        for number, (diagnostic, line, _column) in enumerate(_with_positions(report)):
+            path = _repository_path(report.file or report.path)
+            # Unique per problem and stable between runs while the problem stays (GitLab matches
+            # issues of two pipelines by fingerprint): what, where, and its rank among the file's.
+            key = "\0".join(
+                (diagnostic.rule, report.path, diagnostic.pointer, diagnostic.message, str(number))
+            )
+            issue = {
+                "description": f"{diagnostic.pointer}: {diagnostic.message}"
+                if diagnostic.pointer
+                else diagnostic.message,
+                "check_name": diagnostic.rule,
+                "fingerprint": hashlib.md5(
+                    key.encode("utf-8", "backslashreplace"), usedforsecurity=False
+                ).hexdigest(),
+                "severity": _GITLAB_SEVERITY[diagnostic.severity],
+                "location": {"path": path, "lines": {"begin": line or 1}},
+            }
+            self.stream.write(("\n" if self.first else ",\n") + json.dumps(issue, ensure_ascii=False))
+            self.first = False
+
+    def finish(self, summary: Summary, exit_code: int) -> None:
+        self.stream.write("\n]\n")
+
+
 #: Report formats by --format name; a new format is one class here.
 REPORTERS: dict[str, type[Reporter]] = {
     "text": TextReporter,
     "json": JsonReporter,
     "junit": JunitReporter,
     "sarif": SarifReporter,
+    "github": GithubReporter,
+    "gitlab": GitlabReporter,
 }
