@@ -236,7 +236,55 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rules.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
     rules.set_defaults(handler=_rules, command_parser=rules)
+    _add_completion_command(commands)
     return parser
+
+
+_SHELLS = ("bash", "zsh", "fish")
+
+
+def _add_completion_command(commands) -> None:
+    completion = commands.add_parser(
+        "completion",
+        help="print a shell completion script (bash, zsh, fish)",
+        description="Print the completion script of aimmo-gt for SHELL (made by shtab: "
+        "pip install 'aimmo-gt[completion]'). Options, choices, rule ids and file names complete.",
+        epilog=textwrap.dedent("""\
+            install:
+              bash  aimmo-gt completion bash > ~/.local/share/bash-completion/completions/aimmo-gt
+              zsh   aimmo-gt completion zsh > ~/.zfunc/_aimmo-gt   (with fpath+=(~/.zfunc) before compinit)
+              fish  aimmo-gt completion fish > ~/.config/fish/completions/aimmo-gt.fish
+            """),
+        formatter_class=_Formatter,
+    )
+    completion.add_argument("shell", choices=_SHELLS, metavar="SHELL", help=", ".join(_SHELLS))
+    completion.set_defaults(handler=_completion, command_parser=completion)
+
+
+def subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """The parsers of the commands (validate, rules, ...) by name."""
+    for action in parser._actions:  # argparse has no public way to reach its subparsers
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def _completion(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    try:
+        import shtab
+    except ImportError:
+        return _usage_error(parser, "shell completion needs shtab: pip install 'aimmo-gt[completion]'")
+    root = build_parser()
+    for command in subcommands(root).values():
+        for action in command._actions:
+            if action.dest in ("paths", "output", "config"):
+                action.complete = shtab.FILE  # type: ignore[attr-defined]
+            elif action.dest in ("warn", "ignore"):
+                # Completed from the rule ids and their families (the option itself takes any prefix).
+                families = sorted({rule_id.rsplit(".", 1)[0] + "." for rule_id in RULES})
+                action.choices = [*RULES, *families]
+    sys.stdout.write(shtab.complete(root, shell=args.shell))
+    return EXIT_VALID
 
 
 def _add_terminal_options(validate: argparse.ArgumentParser) -> None:
