@@ -33,7 +33,8 @@ exit status:
   1  at least one file is invalid or could not be read: a path that does not exist,
      an unreadable or too large file, a symbolic link loop, a JSON error, a schema error
   2  usage error: unknown option or --profile; a rule in --warn/--ignore that does not exist,
-     or that says a file could not be read (those cannot be lowered or ignored)
+     or that says a file could not be read (those cannot be lowered or ignored); a wrong key
+     or value in the configuration file; no file to check in the given paths
 """
 
 _VALIDATE_EXAMPLES = """\
@@ -128,11 +129,13 @@ def build_parser() -> argparse.ArgumentParser:
         "validate",
         help="check GT files and directories of them",
         description=textwrap.dedent("""\
-            Check GT files: each PATH is a file, a directory (searched recursively for *.json, in
-            sorted order, following symbolic links but never around a loop), or - for standard input.
-            Every problem is reported as FILE:POINTER: RULE: MESSAGE, where POINTER is an RFC 6901
-            JSON pointer to the value at fault and RULE a stable rule id ('aimmo-gt rules' lists them).
-            A file that cannot be read or parsed is reported the same way and the run goes on."""),
+            Check GT files: each PATH is a file, a directory (searched recursively for *.json in any
+            letter case, in sorted order, following symbolic links but never around a loop), or - for
+            standard input. Every problem is reported as FILE:LINE:COL: POINTER: RULE: MESSAGE, where
+            POINTER is an RFC 6901 JSON pointer to the value at fault and RULE a stable rule id
+            ('aimmo-gt rules' lists them). A file that cannot be read or parsed is reported the same
+            way and the run goes on. Settings can be kept in [tool.aimmo-gt] of a pyproject.toml or in
+            an aimmo-gt.toml (keys: the long options below, without --)."""),
         epilog=_EXIT_HELP + "\n" + _VALIDATE_EXAMPLES,
         formatter_class=_Formatter,
     )
@@ -183,7 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--verbose",
         "-v",
         action="store_true",
-        help="text format: also a line per file, saying ok or invalid and the profile used",
+        help="text format: also a line per file, saying ok or invalid and the profile used; and "
+        "(on standard error) which configuration file was used",
     )
     validate.add_argument(
         "--jobs",
@@ -443,7 +447,8 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
     summary = Summary()
     progress = Progress(sys.stderr, enabled=not args.quiet and sys.stderr.isatty())
-    count_ahead(progress, args.paths, lambda: sum(1 for _ in walker().items(args.paths)))
+    if not args.jsonl:  # counting JSON Lines documents would read every file twice: counted as they go
+        count_ahead(progress, args.paths, lambda: sum(1 for _ in walker().items(args.paths)))
     hint = _JsonlHint(args.jsonl)
     with output as plain:
         color = args.format == "text" and use_color(args.color, plain)

@@ -3,6 +3,7 @@ time left, invalid so far; erased before anything else is written to the termina
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 import time
@@ -34,6 +35,14 @@ def status(files: int, invalid: int, errors: int, elapsed: float, total: int | N
     return f"{done}, {invalid:,} invalid, {_plural(errors, 'error')}, {rate:,.0f} files/s{eta}"
 
 
+def _columns(stream: TextIO) -> int:
+    """The width of the terminal the stream writes to (stderr's own, when stdout is a pipe)."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns or 80
+    except (AttributeError, OSError, ValueError):
+        return shutil.get_terminal_size((80, 24)).columns
+
+
 class Progress:
     """Redrawn at most ten times a second, and at once after an erase; does nothing when disabled
     (not a terminal, --quiet). The total is set by whoever counts the files (`count_ahead`)."""
@@ -51,7 +60,7 @@ class Progress:
         self.last: tuple[int, int, int] | None = None
         self.erased = False
         # A line longer than the terminal wraps, and a carriage return would then erase only its last row.
-        self.columns = columns or shutil.get_terminal_size((80, 24)).columns
+        self.columns = columns or _columns(stream)
 
     def update(self, files: int, invalid: int, errors: int) -> None:
         if not self.enabled:
