@@ -81,15 +81,31 @@ def _read(path: Path) -> dict:
         raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
 
 
+#: The kinds of option a file can set: a value, a flag, a list (what validate's options are made of).
+_SETTABLE = (
+    argparse._StoreAction,
+    argparse._StoreTrueAction,
+    argparse._StoreFalseAction,
+    argparse.BooleanOptionalAction,
+    argparse._AppendAction,
+    argparse._ExtendAction,
+)
+_FLAGS = (argparse._StoreTrueAction, argparse._StoreFalseAction, argparse.BooleanOptionalAction)
+_LISTS = (argparse._AppendAction, argparse._ExtendAction)
+
+
 def _settable(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
     """The options a configuration file may set, by key: the long option's name without `--`."""
     keys: dict[str, argparse.Action] = {}
     for action in parser._actions:  # argparse has no public list of a parser's options
         if not action.option_strings or action.dest in NOT_KEYS or action.dest is argparse.SUPPRESS:
             continue
-        if not isinstance(action, argparse._StoreAction | argparse._StoreTrueAction | argparse._AppendAction):
+        if not isinstance(action, _SETTABLE):
             continue
-        long = max(action.option_strings, key=len)
+        if isinstance(action, argparse.BooleanOptionalAction):  # --dataset/--no-dataset: key "dataset"
+            long = action.option_strings[0]
+        else:
+            long = max(action.option_strings, key=len)
         keys[long.lstrip("-")] = action
     return keys
 
@@ -121,11 +137,12 @@ def _convert(action: argparse.Action, value: object, where: str) -> object:
             raise ConfigError(f"{where}: {item!r} is not one of {choices}")
         return converted
 
-    if isinstance(action, argparse._StoreTrueAction):
+    if isinstance(action, _FLAGS):
         if not isinstance(value, bool):
             raise ConfigError(f"{where}: expected true or false, not {_toml_type(value)}")
-        return value
-    if isinstance(action, argparse._AppendAction):
+        # `no-dataset = true` (a store_false option) sets its dest to False, as the flag would.
+        return not value if isinstance(action, argparse._StoreFalseAction) else value
+    if isinstance(action, _LISTS) or action.nargs not in (None, "?"):
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list):
             raise ConfigError(f"{where}: expected a list of strings, not {_toml_type(value)}")

@@ -187,10 +187,25 @@ def test_every_option_of_validate_is_a_key_and_a_new_one_joins_without_code(tmp_
     values = load(config, validate).values
     assert values["max_bytes"] == 1024 and values["jobs"] == 2 and values["exclude"] == ["*.bak"]
     assert {a.dest for a in validate._actions} >= set(values)
-    # An option another change adds to validate is a key at once.
+    # Options other changes add to validate are keys at once, whatever their kind.
     validate.add_argument("--resources", metavar="DIR")
-    config.write_text('resources = "images/"\n')
-    assert load(config, validate).values == {"resources": "images/"}
+    validate.add_argument("--ontology", metavar="FILE")
+    validate.add_argument("--upload", action="store_true")
+    validate.add_argument("--no-dataset", dest="dataset", action="store_false")
+    validate.add_argument("--storage-option", action="append", default=[], metavar="KEY=VALUE")
+    validate.add_argument("--fancy", action=argparse.BooleanOptionalAction, default=True)
+    config.write_text(
+        'resources = "images/"\nontology = "o.json"\nupload = true\nno-dataset = true\n'
+        'storage-option = ["anon=true"]\nfancy = false\n'
+    )
+    assert load(config, validate).values == {
+        "resources": "images/",
+        "ontology": "o.json",
+        "upload": True,
+        "dataset": False,
+        "storage_option": ["anon=true"],
+        "fancy": False,
+    }
     with pytest.raises(ConfigError, match="unknown key 'paths'"):
         config.write_text('paths = ["x"]\n')
         load(config, validate)
