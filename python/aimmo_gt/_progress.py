@@ -59,11 +59,14 @@ class Progress:
         self.total: int | None = None
         self.last: tuple[int, int, int] | None = None
         self.erased = False
+        #: True while the report on the same terminal has written part of a line: a carriage return
+        #: would then draw over it (set by ErasingStream).
+        self.held = False
         # A line longer than the terminal wraps, and a carriage return would then erase only its last row.
         self.columns = columns or _columns(stream)
 
     def update(self, files: int, invalid: int, errors: int) -> None:
-        if not self.enabled:
+        if not self.enabled or self.held:
             return
         self.last = (files, invalid, errors)
         now = time.monotonic()
@@ -99,7 +102,11 @@ class ErasingStream:
 
     def write(self, text: str) -> int:
         self._progress.erase()
-        return self._stream.write(text)
+        written = self._stream.write(text)
+        if text:
+            # A report that streams parts of lines (json) keeps the progress line off the screen.
+            self._progress.held = not text.endswith("\n")
+        return written
 
     def __getattr__(self, name: str):
         return getattr(self._stream, name)
