@@ -195,6 +195,13 @@ class Walk:
     # The schema's facts of one value (not an object with properties, not a tagged union).
     def schema_facts(self, merged: dict, path: str, tuple_length: int | None = None) -> tuple[dict, dict]:
         facts, nested = {}, {}
+        if "format" in merged and "pattern" in merged:
+            # A pattern beside one of our formats states the format for engines that do not assert
+            # formats; it must be the format's own (_formats.PATTERNS), and is compared as the format.
+            merged = dict(merged)
+            stated = merged.pop("pattern")
+            if stated != _formats.PATTERNS.get(merged["format"]):
+                self.differ(path, f"pattern beside format {merged['format']}", stated, "_formats.PATTERNS")
         for key, value in merged.items():
             hit = [k for k in POST_DECODE if k[1] == key and fnmatchcase(path, k[0])]
             if hit:
