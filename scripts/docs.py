@@ -18,7 +18,7 @@ VOCABULARY = BASE + "meta/vocabulary.json"
 DIALECT = BASE + "meta/dialect.json"
 
 #: Keywords that say what a schema is, not what it allows: read for the prose, never as constraints.
-_ABOUT = frozenset({"$schema", "$id", "title", "description", "examples", "$comment", "$defs"})
+_ABOUT = frozenset({"$schema", "$id", "title", "description", "examples", "$comment", "$defs", "version"})
 
 
 class Unsupported(ValueError):
@@ -278,6 +278,9 @@ class Schemas:
 
     def about(self, uri: str, schema: dict) -> list[str]:
         lines = [schema.get("description", ""), "", f"`$id`: `{uri}`"]
+        if "version" in schema:
+            release = f"Version: `{schema['version']}` (the aimmo-gt release; [`version`](#keyword-version))."
+            lines += ["", release]
         return lines
 
     # --- the sections -----------------------------------------------------------------------------

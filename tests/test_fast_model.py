@@ -22,7 +22,7 @@ from aimmo_gt._schemas import BASE_URI, VERSION, registry, schema, schema_files,
 # the files say, keyword by keyword, and to fail on any keyword the walker does not understand.
 
 #: Keywords that say nothing about what a value may be.
-ANNOTATIONS = {"$schema", "$id", "$defs", "$comment", "title", "description", "examples"}
+ANNOTATIONS = {"$schema", "$id", "$defs", "$comment", "title", "description", "examples", "version"}
 #: Keywords whose repeats (from $ref'd and allOf parts) merge to the tightest value.
 LOWER = {"minimum": max, "exclusiveMinimum": max, "minItems": max, "minLength": max, "minProperties": max}
 UPPER = {"maximum": min, "exclusiveMaximum": min, "maxItems": min, "maxLength": min, "maxProperties": min}
