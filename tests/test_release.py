@@ -9,19 +9,13 @@ import tomllib
 from pathlib import Path
 
 from aimmo_gt._schemas import schema
+from conftest import readme_pre_commit_snippet
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def _version() -> str:
     return tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))["project"]["version"]
-
-
-def readme_pre_commit_snippet() -> str:
-    """The YAML of the README's pre-commit example."""
-    readme = (REPO / "README.md").read_text("utf-8")
-    (snippet,) = re.findall(r"```yaml\n(repos:\n.*?)```", readme, flags=re.DOTALL)
-    return snippet
 
 
 def test_the_version_is_semantic():

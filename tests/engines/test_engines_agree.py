@@ -394,6 +394,7 @@ def node_engines(harness: Path, corpus: Corpus) -> dict:
     payload = {
         "bundles": BUNDLES,
         "tree": {uri: schema(uri) for uri in schema_files()},
+        "treeUrl": VERSION_DIR.as_uri() + "/",
         "standard": {
             uri: SPECIFICATIONS.contents(uri) for uri in SPECIFICATIONS if uri.startswith(STANDARD_META)
         },
