@@ -9,7 +9,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from aimmo_gt._formats import FORMATS, PATTERNS
-from aimmo_gt._keywords import KEYWORDS
+from aimmo_gt._keywords import ANNOTATION_KEYWORDS, KEYWORDS
 from aimmo_gt._schemas import BASE_URI, DIALECT_URI, VERSION, registry, schema_dir, schema_files, schema_uri
 from aimmo_gt._validator import schema_diagnostics, validator_class, validator_for
 from conftest import ANNOTATION_TYPES, CASES, load_json
@@ -178,10 +178,6 @@ def test_vocabulary_is_optional_in_the_dialect():
     vocabularies = load_json(META_FILES[DIALECT_URI])["$vocabulary"]
     assert vocabularies.pop(f"{BASE_URI}{VERSION}/vocab/semantic") is False
     assert all(vocabularies.values())
-
-
-#: Keywords of our vocabulary that annotate and assert nothing (so the validator has no code for them).
-ANNOTATION_KEYWORDS = {"version"}
 
 
 def test_every_custom_keyword_is_declared_and_used():
