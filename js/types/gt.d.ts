@@ -88,7 +88,7 @@ export interface Document {
    */
   filename: string;
   /**
-   * The folder of the file, starting with '/'.
+   * The folder of the file, starting with "/".
    */
   parent_path: string;
   /**
@@ -148,7 +148,7 @@ export interface Attributes {
   [k: string]: string | string[] | undefined;
 }
 /**
- * A box on an image given unrotated by `rect` and turned by `degree`.
+ * A box on an image given unrotated by `rect` and turned by `degree` about its centre; in a document with an image size, the turned box (its axis-aligned extent) lies within the image, with 1 pixel of tolerance.
  *
  * This interface was referenced by `Document`'s JSON-Schema
  * via the `definition` "ObboxV2".
@@ -337,7 +337,7 @@ export interface CuboidPlain {
     | [Point, Point, Point, Point, Point, Point];
 }
 /**
- * A binary mask on a pixel image: run-length `mask` inside `bound`.
+ * A binary mask on a pixel image: run-length `mask` inside `bound` ([[top, left], [bottom, right]], y first).
  *
  * This interface was referenced by `Document`'s JSON-Schema
  * via the `definition` "SegmentationMask".
@@ -355,16 +355,16 @@ export interface SegmentationMask {
    */
   track_id?: string | number;
   /**
-   * Run-length string: runs `<count><T|F>`, counts > 0 (T inside the mask, F outside), read row by row, left to right, over the bound.
+   * Run-length string: runs `<count><T|F>`, counts > 0 written without leading zeros (T inside the mask, F outside), read row by row from the bound's top-left cell, left to right, its bottom and right edges exclusive.
    */
   mask: string;
   /**
-   * [[x1, y1], [x2, y2]]: top-left then bottom-right corner of the mask's box, x1 <= x2, y1 <= y2.
+   * [[top, left], [bottom, right]], that is [[y1, x1], [y2, x2]]: y first, as AIMMO's annotator writes it (its getBoundFromBoundaryBox), top-left then bottom-right corner of the mask's box, y1 <= y2, x1 <= x2. In a document with an image size, each y lies within [0, height] and each x within [0, width].
    *
    * @minItems 2
    * @maxItems 2
    */
-  bound: [Point, Point];
+  bound: [[number, number], [number, number]];
 }
 /**
  * A box in a LiDAR or RADAR point cloud, by its size, centre and rotation.
@@ -429,7 +429,7 @@ export interface Lasso {
    */
   track_id?: string | number;
   /**
-   * Point indices encoded as non-negative integers joined by '-'.
+   * Point indices encoded as non-negative integers without leading zeros joined by '-'.
    */
   indices: string;
 }

@@ -24,7 +24,7 @@ PATTERNS = {
 DESCRIPTIONS = {
     "objectid": "an ObjectId (24 lowercase hexadecimal digits)",
     "annotation-id": "an annotation id (a uuid such as 48f557c0-3fff-4227-bd18-8574ff7f8ad0, "
-    "optionally prefixed by an instance number and '-')",
+    'optionally prefixed by an instance number and "-")',
 }
 
 
