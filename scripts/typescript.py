@@ -190,17 +190,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if the committed file is stale")
     args = parser.parse_args(argv)
-    text = render()
-    current = OUTPUT.read_text(encoding="utf-8") if OUTPUT.exists() else None
-    if current == text:
-        return 0
-    if args.check:
-        print(f"stale: {OUTPUT.relative_to(ROOT)}", file=sys.stderr)
-        return 1
-    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    OUTPUT.write_text(text, encoding="utf-8")
-    print(f"wrote: {OUTPUT.relative_to(ROOT)}")
-    return 0
+    # docs.py, beside this script, writes or checks its generated file the same way.
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from docs import write_product
+
+    return write_product(OUTPUT, render(), check=args.check, script="typescript.py")
 
 
 if __name__ == "__main__":
