@@ -16,7 +16,6 @@ from fsspec.core import split_protocol, url_to_fs
 
 from ._diagnostics import Diagnostic
 from ._walk import (
-    GZIP_SUFFIX,
     Item,
     Walker,
     _os_message,
@@ -24,6 +23,7 @@ from ._walk import (
     _unreadable,
     gunzip_bytes,
     is_archive,
+    is_gzip,
     is_url,
     limited,
     printable,
@@ -220,7 +220,7 @@ def _object(
         try:
             # fsspec's files have no readline(limit), which bounds a line's memory: a buffer gives it.
             with io.BufferedReader(fs.open(info["name"], "rb")) as handle:
-                yield from walker.read_lines(display, handle, gzipped=info["name"].endswith(GZIP_SUFFIX))
+                yield from walker.read_lines(display, handle, gzipped=is_gzip(info["name"]))
         except Exception as error:
             yield _unreadable(display, storage_message(error, info["name"]))
     else:
@@ -267,9 +267,7 @@ def _filled(item: Item, path: str, result: bytes | BaseException, max_bytes: int
         if item.member is not None and not isinstance(result, OSError):
             message = f"cannot read: a corrupt archive member ({type(result).__name__}: {result})"
         return _failed(item, message)
-    data, problems = (
-        gunzip_bytes(result, max_bytes) if path.endswith(GZIP_SUFFIX) else limited(result, max_bytes)
-    )
+    data, problems = gunzip_bytes(result, max_bytes) if is_gzip(path) else limited(result, max_bytes)
     if data is None:
         return dataclasses.replace(item, diagnostics=tuple(problems))
     return dataclasses.replace(item, data=data)

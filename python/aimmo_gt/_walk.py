@@ -55,6 +55,10 @@ def is_url(path: str) -> bool:
     return _URL.match(path) is not None
 
 
+def is_gzip(path: str) -> bool:
+    return path.lower().endswith(GZIP_SUFFIX)
+
+
 def is_archive(path: str) -> bool:
     return path.lower().endswith(ARCHIVE_SUFFIXES)
 
@@ -105,7 +109,7 @@ def read_file(path: str, max_bytes: int) -> tuple[bytes | None, list[Diagnostic]
             if size > max_bytes:
                 message = f"{size} bytes is more than --max-bytes {max_bytes}; not read"
                 return None, [Diagnostic("file.too-large", "error", "", message)]
-            if path.endswith(GZIP_SUFFIX):
+            if is_gzip(path):
                 return gunzip(handle, max_bytes)
             # A file that grows while read, or has no size (a pipe), is caught by the limit.
             data = read_limited(handle, max_bytes, size)
@@ -224,7 +228,8 @@ class Walker:
 
     def matches(self, name: str) -> bool:
         """True for the names a directory walk reads: *.json (*.jsonl with --jsonl), gzipped or not."""
-        return name.endswith(self.suffix) or name.endswith(self.suffix + GZIP_SUFFIX)
+        lower = name.lower()
+        return lower.endswith(self.suffix) or lower.endswith(self.suffix + GZIP_SUFFIX)
 
     def _lines(self, display: str, path: str) -> Iterator[Item]:
         try:
@@ -233,7 +238,7 @@ class Walker:
             yield _unreadable(display, _os_message(error))
             return
         try:
-            yield from self.read_lines(display, handle, gzipped=path.endswith(GZIP_SUFFIX))
+            yield from self.read_lines(display, handle, gzipped=is_gzip(path))
         finally:
             handle.close()
 
