@@ -3,6 +3,8 @@
     python scripts/bench.py                 # a synthetic export of 2,000 files (seeded), 5 repetitions
     python scripts/bench.py --files 500 --reps 3
     python scripts/bench.py --input DIR     # the *.json files under DIR instead
+    python scripts/bench.py --dask          # --jobs 1, --jobs 2 and --dask local (2 workers) on
+                                            # 20,000 generated files (make_export), 3 repetitions
 
 Measures, each as the median of the repetitions, and prints each as a ratio to (a):
   (a)  read + orjson parse of every file, nothing else: the floor any consumer pays
@@ -213,6 +215,12 @@ def main(argv: list[str] | None = None) -> int:
         help="files for the slow tools, the reference engine and "
         "check-jsonschema, reported per file and scaled to the whole export (100)",
     )
+    parser.add_argument(
+        "--dask",
+        action="store_true",
+        help="instead: the 20,000-file generated export (or --input DIR) with --jobs 1, --jobs 2 and "
+        "--dask local with 2 workers, as ratios (needs the dask extra)",
+    )
     parser.add_argument("--measure", nargs=2, metavar=("NAME", "LISTING"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
@@ -227,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     if not cli:
         parser.error("aimmo-gt is not installed in this environment (pip install -e '.[bench]')")
+    if args.dask:
+        return dask_bench(args, cli)
     # An installed wheel has its bytecode compiled; a source checkout under PYTHONDONTWRITEBYTECODE
     # would compile every module at every start-up, and the start-up figures would say so.
     import aimmo_gt
@@ -347,6 +357,60 @@ def main(argv: list[str] | None = None) -> int:
         for name, ratio, met in checks:
             print(f"  {'met ' if met else 'MISSED'}  {name:<72} {ratio:6.2f}")
         return 0
+
+
+def dask_bench(args: argparse.Namespace, cli: str) -> int:
+    """--jobs 1, --jobs 2 and --dask local (2 workers, its start-up included: what a user waits for)
+    on one export, each the median of the repetitions, as ratios."""
+    import make_export
+
+    reps = args.reps if "--reps" in sys.argv else 3
+    with tempfile.TemporaryDirectory(prefix="aimmo-gt-bench-dask-") as temp:
+        if args.input:
+            folder = args.input
+            source = f"{len(_files(folder))} files under {folder}"
+        else:
+            folder = Path(temp) / "export"
+            make_export.write_generated(folder, 20_000, broken_every=100)
+            source = "generated export (scripts/make_export.py): 20,000 files, 1% broken"
+        print(source)
+        print(
+            f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, median of {reps} repetitions, "
+            f"load average {os.getloadavg()[0]:.2f} before"
+        )
+        for path in _files(folder):
+            path.read_bytes()  # the page cache holds every file from here on
+        quiet = ["--quiet", "--format", "text"]
+        runs = {
+            "--jobs 1": ["--jobs", "1"],
+            "--jobs 2": ["--jobs", "2"],
+            "--dask local (2 workers)": ["--jobs", "2", "--dask", "local"],
+        }
+        seconds = {}
+        for name, options in runs.items():
+            seconds[name] = _median(
+                [_child([cli, "validate", str(folder), *options, *quiet])[0] for _ in range(reps)]
+            )
+            print(f"  aimmo-gt validate DIR {name:<28} {seconds[name]:8.2f} s")
+        capacity = _median([parallel_capacity() for _ in range(3)])
+        print(
+            f"load average {os.getloadavg()[0]:.2f} after; two CPU-bound processes ran {capacity:.2f}x "
+            "faster than one on this machine just now (the ceiling of a 2-worker speed-up)"
+        )
+        jobs1, jobs2, dask = seconds["--jobs 1"], seconds["--jobs 2"], seconds["--dask local (2 workers)"]
+        checks = [
+            ("--jobs 2 is faster than --jobs 1 by", jobs1 / jobs2, None),
+            (
+                "--dask local (2 workers) is faster than --jobs 1 by (target >= 1.6)",
+                jobs1 / dask,
+                jobs1 / dask >= 1.6,
+            ),
+            ("--dask local (2 workers) over --jobs 2 (target <= 1.15)", dask / jobs2, dask / jobs2 <= 1.15),
+        ]
+        for name, ratio, met in checks:
+            mark = "      " if met is None else "met   " if met else "MISSED"
+            print(f"  {mark}  {name:<72} {ratio:6.2f}")
+    return 0
 
 
 if __name__ == "__main__":
