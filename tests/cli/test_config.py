@@ -192,7 +192,6 @@ def test_every_option_of_validate_is_a_key_and_a_new_one_joins_without_code(tmp_
     validate.add_argument("--ontology", metavar="FILE")
     validate.add_argument("--upload", action="store_true")
     validate.add_argument("--no-dataset", dest="dataset", action="store_false")
-    validate.add_argument("--storage-option", action="append", default=[], metavar="KEY=VALUE")
     validate.add_argument("--fancy", action=argparse.BooleanOptionalAction, default=True)
     config.write_text(
         'resources = "images/"\nontology = "o.json"\nupload = true\nno-dataset = true\n'
@@ -203,7 +202,7 @@ def test_every_option_of_validate_is_a_key_and_a_new_one_joins_without_code(tmp_
         "ontology": "o.json",
         "upload": True,
         "dataset": False,
-        "storage_option": ["anon=true"],
+        "storage_option": [("anon", True)],  # the option's own type reads each value
         "fancy": False,
     }
     with pytest.raises(ConfigError, match="unknown key 'paths'"):
