@@ -176,20 +176,9 @@ def test_a_file_that_kills_every_worker_checking_it_is_one_internal_error(tmp_pa
     # (dask/distributed#7312), which the session's cluster must not risk.
     import logging
 
-    import dask
-    from distributed import LocalCluster
+    from .dask_cluster import local_cluster
 
-    with (
-        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
-        LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=":0",
-            silence_logs=logging.CRITICAL,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    with local_cluster(allowed_failures=0, logs=logging.CRITICAL) as cluster, Client(cluster) as client:
         _check_with_crash(client, tmp_path, image, hard=True)
 
 
