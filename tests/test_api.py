@@ -107,9 +107,12 @@ def test_infer_profile(document, profile):
 def test_document_that_fits_no_profile_is_checked_against_the_union():
     document = load_json(FIXTURES / "valid" / "realistic-image.json")
     document["metadata"]["fps"] = 30
+    document["annotations"] += load_json(FIXTURES / "valid" / "vendor-frameRange.json")["annotations"]
     result = aimmo_gt.check(document)
     assert result.profile is None
-    assert rule_pointers(result.diagnostics) == []  # every annotation type allowed, metadata shape allowed
+    # DECISIONS.md: metadata with fps and width/height fits no resource type, an error at /metadata;
+    # the annotations are then checked against every type (a frame range beside image shapes).
+    assert rule_pointers(result.diagnostics) == [("schema.not", "/metadata")]
 
 
 @pytest.mark.parametrize("root", [[], "text", 3, None, True])

@@ -2,6 +2,7 @@
 
 from ._api import (
     PROFILES,
+    PURPOSES,
     ValidationError,
     check,
     infer_profile,
@@ -16,6 +17,7 @@ from ._schemas import BASE_URI, registry, schema_dir, schema_uri
 __all__ = [
     "BASE_URI",
     "PROFILES",
+    "PURPOSES",
     "RULES",
     "Diagnostic",
     "Rule",

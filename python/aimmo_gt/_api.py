@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from ._check import ENGINES, PROFILES, Options, Result, check_document, infer_profile, matches, tune
+from ._check import ENGINES, PROFILES, PURPOSES, Options, Result, check_document, infer_profile, matches, tune
 from ._diagnostics import Diagnostic
 from ._rules import RULES
 
 __all__ = [
     "ENGINES",
     "PROFILES",
+    "PURPOSES",
     "Result",
     "ValidationError",
     "check",
@@ -47,14 +48,17 @@ def check(
     ignore: Iterable[str] = (),
     strict: bool = False,
     engine: str = "auto",
+    purpose: str = "export",
 ) -> Result:
     """Check a parsed document; the profile is inferred when not given.
 
     The document is a JSON value as `json.load` returns it (dict, list, str, int, float, bool, None);
     the fast engine reads a tuple as an array where the reference does not, so pass lists.
-    `engine` is one of ENGINES.
+    `engine` is one of ENGINES. `purpose` is one of PURPOSES: "export" (the default: what AIMMO
+    delivers, `file_id` required) or "upload" (a GT file for the platform's GT upload: `file_id` may
+    be left out, every annotation id is prefixed by its instance number).
     """
-    options = Options(profile, tuple(warn), tuple(ignore), strict, engine=engine)
+    options = Options(profile, tuple(warn), tuple(ignore), strict, engine=engine, purpose=purpose)
     return check_document(document, options)
 
 
@@ -65,9 +69,10 @@ def iter_errors(
     warn: Iterable[str] = (),
     ignore: Iterable[str] = (),
     engine: str = "auto",
+    purpose: str = "export",
 ) -> Iterator[Diagnostic]:
     """Yield every diagnostic (errors and warnings) for a parsed document."""
-    yield from check(document, profile, warn=warn, ignore=ignore, engine=engine).diagnostics
+    yield from check(document, profile, warn=warn, ignore=ignore, engine=engine, purpose=purpose).diagnostics
 
 
 def validate(
@@ -78,9 +83,10 @@ def validate(
     ignore: Iterable[str] = (),
     strict: bool = False,
     engine: str = "auto",
+    purpose: str = "export",
 ) -> None:
     """Raise `ValidationError` when the document has an error (or a warning, with strict)."""
-    result = check(document, profile, warn=warn, ignore=ignore, strict=strict, engine=engine)
+    result = check(document, profile, warn=warn, ignore=ignore, strict=strict, engine=engine, purpose=purpose)
     if not result.valid:
         raise ValidationError(result.diagnostics)
 
@@ -93,6 +99,8 @@ def is_valid(
     ignore: Iterable[str] = (),
     strict: bool = False,
     engine: str = "auto",
+    purpose: str = "export",
 ) -> bool:
     """True when the document has no error (and no warning, with strict)."""
-    return check(document, profile, warn=warn, ignore=ignore, strict=strict, engine=engine).valid
+    result = check(document, profile, warn=warn, ignore=ignore, strict=strict, engine=engine, purpose=purpose)
+    return result.valid

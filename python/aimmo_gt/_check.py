@@ -37,6 +37,11 @@ PROFILES = ("image", "image-pixel", "sequence", "pointcloud", "video", "text")
 #: when msgspec is installed (the `fast` extra), else "reference".
 ENGINES = ("auto", "fast", "reference")
 
+#: What the documents are for (DECISIONS.md, "Export or upload"): "export", what AIMMO delivers
+#: (`file_id` required), or "upload", GT files prepared for the platform's GT upload (`file_id`
+#: optional, every annotation id prefixed by its instance number). defs/purpose.json states each.
+PURPOSES = ("export", "upload")
+
 
 @dataclass(frozen=True, slots=True)
 class Options:
@@ -50,8 +55,12 @@ class Options:
     positions: bool = False
     #: One of ENGINES.
     engine: str = "auto"
+    #: One of PURPOSES.
+    purpose: str = "export"
 
     def __post_init__(self) -> None:
+        if self.purpose not in PURPOSES:
+            raise ValueError(f"unknown purpose {self.purpose!r}; expected one of {', '.join(PURPOSES)}")
         if self.profile is not None and self.profile not in PROFILES:
             raise ValueError(f"unknown profile {self.profile!r}; expected one of {', '.join(PROFILES)}")
         if self.engine not in ENGINES:
@@ -175,12 +184,13 @@ def _diagnose(document: object, options: Options, *, fast_tried: bool = False) -
     profile = infer_profile(document) if inferred else options.profile
     fast = None if fast_tried else _fast(options.engine)
     if fast is not None:
-        clean, used = fast.clean_document(document, profile)
+        clean, used = fast.clean_document(document, profile, options.purpose)
         if clean and used == profile:
             return Result(profile, inferred, (), options.strict)
     from ._validator import document_diagnostics
 
-    found = tune(document_diagnostics(document, profile), options.warn, options.ignore)
+    diagnostics = document_diagnostics(document, profile, purpose=options.purpose, inferred=inferred)
+    found = tune(diagnostics, options.warn, options.ignore)
     return Result(profile, inferred, tuple(found), options.strict)
 
 
@@ -218,7 +228,7 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
             return report(*_tuned(problems, (None,) * len(problems), options))
     fast = _fast(options.engine)
     if fast is not None:
-        clean, profile = fast.clean_bytes(data, options.profile)
+        clean, profile = fast.clean_bytes(data, options.profile, options.purpose)
         if clean:
             return report((), (), profile, options.profile is None)
     # The loader is imported only for a file the fast engine did not pass: a run of clean files,
