@@ -200,7 +200,8 @@ class Schemas:
             elif name == "propertyNames":
                 said.append("names: " + "; ".join(self.constraints(value, base)))
             elif name == "not":
-                said.append("not " + "; ".join(self.constraints(value, base)))
+                words = "not " + "; ".join(self.constraints(value, base))
+                said.append(f"{words} ({value['description']})" if "description" in value else words)
             elif name == "additionalProperties" and value is False:
                 said.append("no other fields")
             elif name == "dependentRequired":
@@ -215,10 +216,6 @@ class Schemas:
                 said.append(
                     "any of " + " or ".join(f"({'; '.join(self.constraints(p, base))})" for p in value)
                 )
-            elif name == "allOf" and all(isinstance(p, dict) and "$ref" not in p for p in value):
-                for part in value:
-                    words = "; ".join(self.constraints(part, base))
-                    said.append(f"{words} ({part['description']})" if "description" in part else words)
             elif name in self.vocabulary:
                 said.append(self.keyword(name, value))
             else:

@@ -738,8 +738,11 @@ def _accepts_keys(parts: list[Part], keys: tuple) -> bool:
 
 
 def _has_keys(condition: dict, keys: tuple) -> bool:
-    """Whether an object with these keys satisfies a condition made of `required` and `anyOf` alone."""
-    assert set(condition) <= {"required", "anyOf"}, f"a `not` of {set(condition)}: teach _has_keys"
+    """Whether an object with these keys satisfies a condition made of `required` and `anyOf`."""
+    known = {"required", "anyOf", "properties", "description"}
+    assert set(condition) <= known, f"a `not` of {set(condition)}: teach _has_keys"
+    # (`properties` may only list the required names as `true`, as strict engines want them listed.)
+    assert all(value is True for value in condition.get("properties", {}).values())
     return set(condition.get("required", ())) <= set(keys) and (
         "anyOf" not in condition or any(_has_keys(branch, keys) for branch in condition["anyOf"])
     )

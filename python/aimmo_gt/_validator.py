@@ -367,6 +367,9 @@ def _plain_message(error: ValidationError, rule: str, pointer: str, profile: str
     if keyword in (None, NOT_ALLOWED):
         name = error.absolute_path[-1] if error.absolute_path else "this value"
         return f"{as_json(name)} is not allowed in {where}"
+    excluded = _keyword_value(error) if keyword == "not" else None
+    if isinstance(excluded, dict) and "description" in excluded:  # what the excluded shape is
+        return f"{as_json(_instance(error))} is not allowed here: {excluded['description']}"
     if keyword == "not" and isinstance(error.schema, dict) and "description" in error.schema:
         shape = (
             f"{_plural(len(error.instance), 'item')} are"
