@@ -191,3 +191,14 @@ def test_rules_that_mean_a_file_was_not_checked_cannot_be_tuned():
 
     parse = Diagnostic("json.parse", "error", "", "truncated")
     assert list(tune([parse], warn=["json."], ignore=["json.parse"])) == [parse]
+
+
+@pytest.mark.parametrize("kind", [[], {"a": 1}, ["landmark"], None])
+def test_an_annotation_type_of_any_json_value_is_a_diagnostic(kind):
+    """Found by the fuzz: an unhashable type (a list, an object) once raised in the alias lookup."""
+    document = load_json(FIXTURES / "valid" / "realistic-image-pixel.json")
+    document["annotations"][0]["type"] = kind
+    for profile in (None, "image", "image-pixel"):
+        found = aimmo_gt.check(document, profile).diagnostics
+        assert ("schema.enum", "/annotations/0/type") in rule_pointers(found)
+        assert all(d.rule != "internal.error" for d in found)

@@ -146,9 +146,12 @@ def inference_cause(document: object, profile: str | None) -> str | None:
     if profile == "image-pixel":
         annotations = document.get("annotations")
         first = next(
-            i
-            for i, a in enumerate(annotations if isinstance(annotations, list) else ())
-            if isinstance(a, dict) and a.get("type") == "segmentation_mask"
+            (
+                i
+                for i, a in enumerate(annotations if isinstance(annotations, list) else ())
+                if isinstance(a, dict) and a.get("type") == "segmentation_mask"
+            ),
+            0,
         )
         return f"annotation {first} is a segmentation_mask"
     if profile == "pointcloud":
@@ -215,6 +218,11 @@ def type_aliases() -> dict[str, str]:
     return dict(annotation["typeAliases"])
 
 
+def _alias(value: object) -> str | None:
+    """The documented type a value names when it is an alias (any JSON value may be there)."""
+    return type_aliases().get(value) if isinstance(value, str) else None
+
+
 def _covered(error: ValidationError, pointer: str) -> bool:
     """A profile's narrower list of annotation types fails an unknown type too; document.json's
     error for it says more, so the profile's is dropped. An alias (annotation.type-alias) fails
@@ -223,8 +231,9 @@ def _covered(error: ValidationError, pointer: str) -> bool:
     if error.validator != "enum" or _ANNOTATION_TYPE.fullmatch(pointer) is None:
         return False
     allowed = tuple(_keyword_value(error))
-    if _instance(error) in type_aliases():
-        return allowed == annotation_types() or type_aliases()[_instance(error)] in allowed
+    documented = _alias(_instance(error))
+    if documented is not None:
+        return allowed == annotation_types() or documented in allowed
     return error.instance not in annotation_types() and allowed != annotation_types()
 
 
@@ -342,7 +351,7 @@ def _follows_profile(error: ValidationError, pointer: str) -> bool:
     if keyword in (None, NOT_ALLOWED):
         return True
     if keyword == "enum" and _ANNOTATION_TYPE.fullmatch(pointer):
-        return _instance(error) in annotation_types() or _instance(error) in type_aliases()
+        return _instance(error) in annotation_types() or _alias(_instance(error)) is not None
     if keyword == "required":
         return _required_name(error) in _PROFILE_REQUIRED
     return False
@@ -382,10 +391,9 @@ def _plain_message(error: ValidationError, rule: str, pointer: str, profile: str
         return f"{as_json(error.instance)} is not {DESCRIPTIONS.get(name, name)}"
     if keyword == "enum" and _ANNOTATION_TYPE.fullmatch(pointer):
         allowed = ", ".join(_keyword_value(error))
-        if error.instance in annotation_types() or error.instance in type_aliases():
-            shown = as_json(error.instance)
-            if error.instance in type_aliases():
-                shown += f" (that is, {type_aliases()[_instance(error)]})"
+        documented = _alias(_instance(error))
+        if error.instance in annotation_types() or documented is not None:
+            shown = as_json(error.instance) + (f" (that is, {documented})" if documented else "")
             return f"annotation type {shown} is not allowed in {where} (allowed: {allowed})"
         return f"{as_json(error.instance)} is not an annotation type (expected one of: {allowed})"
     if keyword == "required":
