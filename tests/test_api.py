@@ -202,3 +202,15 @@ def test_an_annotation_type_of_any_json_value_is_a_diagnostic(kind):
         found = aimmo_gt.check(document, profile).diagnostics
         assert ("schema.enum", "/annotations/0/type") in rule_pointers(found)
         assert all(d.rule != "internal.error" for d in found)
+
+
+def test_a_mask_bound_too_wide_to_count_is_a_diagnostic():
+    """Found by the fuzz: a bound from -1e308 to 1e308 has a side of infinity, whose ceiling once raised."""
+    document = load_json(FIXTURES / "valid" / "vendor-segmentation_mask.json")
+    del document["metadata"]  # no image size: only the area is at stake
+    document["metadata"] = {}
+    document["annotations"][0]["bound"] = [[-1e308, -1e308], [1e308, 1e308]]
+    for engine in ("fast", "reference"):
+        found = aimmo_gt.check(document, "image-pixel", engine=engine).diagnostics
+        assert ("mask.area", "/annotations/0/mask") in rule_pointers(found)
+        assert all(d.rule != "internal.error" for d in found)

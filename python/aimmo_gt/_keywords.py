@@ -283,7 +283,7 @@ def maskArea(validator, names, instance, schema) -> Errors:
         also = "" if inclusive is None else f" (or {_fmt(inclusive)} counting its bottom and right edges)"
         yield ValidationError(
             f"the mask's runs add up to {_fmt(total)} pixels but its bound [[top, left], [bottom, right]] "
-            f"= {as_json(bound)} covers {_fmt(exclusive)}{also}",
+            f"= {as_json(bound)} covers {_fmt(exclusive) if math.isfinite(exclusive) else 'countless'}{also}",
             path=[names["mask"]],
         )
 
