@@ -22,6 +22,30 @@ class Diagnostic:
         return asdict(self)
 
 
+#: A value quoted in a message longer than this many characters is cut to a prefix and its length:
+#: a message must stay readable, and a report must not carry a 20 MB value once per diagnostic.
+QUOTE_LIMIT = 80
+
+
+def quote(value: object) -> str:
+    """repr(value) for a message, or for a long value a readable prefix with the value's length."""
+    if isinstance(value, str):
+        if len(value) <= QUOTE_LIMIT:
+            return repr(value)
+        return f"{value[: QUOTE_LIMIT - 20]!r}... ({len(value):,} characters)"
+    if isinstance(value, list | tuple | dict | set | frozenset):
+        import reprlib
+
+        short = reprlib.Repr()
+        short.maxlevel, short.maxstring, short.maxother = 3, QUOTE_LIMIT // 2, QUOTE_LIMIT // 2
+        text = short.repr(value)
+        if "..." not in text and len(text) <= QUOTE_LIMIT:
+            return text
+        return f"{text[: QUOTE_LIMIT - 20]} ({len(value):,} items)"
+    text = repr(value)
+    return text if len(text) <= QUOTE_LIMIT else f"{text[: QUOTE_LIMIT - 20]}... ({len(text):,} characters)"
+
+
 def count(diagnostics: Iterable[Diagnostic], severity: Severity) -> int:
     return sum(d.severity == severity for d in diagnostics)
 

@@ -13,9 +13,10 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
+from itertools import islice
 from typing import TYPE_CHECKING, Any, TypeGuard
 
-from ._diagnostics import Severity
+from ._diagnostics import Severity, quote
 
 if TYPE_CHECKING:
     import jsonschema
@@ -164,22 +165,28 @@ def withinImage(validator, kind, instance, schema) -> Errors:
 _RUN = re.compile(r"([0-9]+)([TF])")
 
 
-def mask_runs(mask: str) -> list[int] | None:
-    """The run counts of a well-formed run-length string, else None."""
+def mask_counts(mask: str) -> list[str] | None:
+    """The run counts of a well-formed run-length string, as written (digits), else None."""
     counts = []
     position = 0
     while position < len(mask):
         match = _RUN.match(mask, position)
         if not match or match.group(1)[0] == "0":
             return None
-        counts.append(_int(match.group(1)))
+        counts.append(match.group(1))
         position = match.end()
     return counts or None
 
 
+def mask_runs(mask: str) -> list[int] | None:
+    """The run counts of a well-formed run-length string, else None."""
+    counts = mask_counts(mask)
+    return None if counts is None else [_int(count) for count in counts]
+
+
 def runLength(validator, value, instance, schema) -> Errors:
     # An empty string is the schema's minLength to report.
-    if not (value and isinstance(instance, str) and instance) or mask_runs(instance) is not None:
+    if not (value and isinstance(instance, str) and instance) or mask_counts(instance) is not None:
         return
     position, run = 0, 1
     while position < len(instance):
@@ -194,7 +201,7 @@ def runLength(validator, value, instance, schema) -> Errors:
         if match.group(1)[0] == "0":
             problem = "a count of 0" if match.group(1).strip("0") == "" else "a count with a leading zero"
             yield ValidationError(
-                f"the mask's run {run} {match.group(0)!r} at character {position + 1} has {problem}; "
+                f"the mask's run {run} {quote(match.group(0))} at character {position + 1} has {problem}; "
                 "counts are positive numbers"
             )
             return
@@ -228,19 +235,38 @@ def maskArea(validator, names, instance, schema) -> Errors:
     mask, bound = instance.get(names["mask"]), instance.get(names["bound"])
     if not (isinstance(mask, str) and _is_bound(bound)):
         return
-    counts = mask_runs(mask)
+    counts = mask_counts(mask)
     (x1, y1), (x2, y2) = bound
     if counts is None or x2 < x1 or y2 < y1:
         return  # runLength and boundOrder say what is wrong
-    total = sum(counts)
     exclusive = (x2 - x1) * (y2 - y1)
     inclusive = (x2 - x1 + 1) * (y2 - y1 + 1)
+    covers = (
+        f"its bound {_xy(bound[0])}-{_xy(bound[1])} covers {_fmt(exclusive)} "
+        f"(or {_fmt(inclusive)} counting its bottom-right edge)"
+    )
+    # Counts are positive, so one with more digits than the larger area cannot add up to it; a long
+    # one is not converted (int() of n digits takes time quadratic in n: minutes for 10^7 digits).
+    longest = max(map(len, counts))
+    if longest > max(_digits_above(max(exclusive, inclusive)), _LONG_COUNT):
+        yield ValidationError(
+            f"the mask has a run count of {longest:,} digits, more pixels than {covers}", path=[names["mask"]]
+        )
+        return
+    total = sum(map(_int, counts))
     if total not in (exclusive, inclusive):
         yield ValidationError(
-            f"the mask's runs add up to {_fmt(total)} pixels but its bound {_xy(bound[0])}-{_xy(bound[1])} "
-            f"covers {_fmt(exclusive)} (or {_fmt(inclusive)} counting its bottom-right edge)",
-            path=[names["mask"]],
+            f"the mask's runs add up to {_fmt(total)} pixels but {covers}", path=[names["mask"]]
         )
+
+
+#: Digits of a count beyond which it is not converted to a number: far above any image's area.
+_LONG_COUNT = 4000
+
+
+def _digits_above(value: float) -> int:
+    """A number of digits that every integer greater than `value` >= 0 written with more digits exceeds."""
+    return int(int(value).bit_length() * 0.30103) + 2
 
 
 _INDICES = re.compile(r"[0-9]+(?:-[0-9]+)*")
@@ -266,11 +292,14 @@ def keysOf(validator, mapping, instance, schema) -> Errors:
         names, keys = instance.get(array_name), instance.get(object_name)
         if not (isinstance(names, list) and isinstance(keys, dict)):
             continue
+        known = None  # the names listed in a message, made once (not once per unknown name)
         for i, name in enumerate(names):
             if isinstance(name, str) and name not in keys:
-                known = ", ".join(repr(k) for k in list(keys)[:8]) + (", ..." if len(keys) > 8 else "")
+                if known is None:
+                    known = ", ".join(map(quote, islice(keys, 8))) + (", ..." if len(keys) > 8 else "")
                 yield ValidationError(
-                    f"{name!r} in {array_name} is not a name in {object_name} ({known})", path=[array_name, i]
+                    f"{quote(name)} in {array_name} is not a name in {object_name} ({known})",
+                    path=[array_name, i],
                 )
 
 
@@ -284,7 +313,7 @@ def uniqueIds(validator, key, instance, schema) -> Errors:
         value = item[key]
         if value in first:
             yield ValidationError(
-                f"{key} {value!r} is already used by annotation {first[value]}", path=[i, key]
+                f"{key} {quote(value)} is already used by annotation {first[value]}", path=[i, key]
             )
         else:
             first[value] = i
@@ -301,7 +330,7 @@ def spanLength(validator, names, instance, schema) -> Errors:
     if end <= start or not text:
         return  # ordered and minLength report these; one problem, one diagnostic
     yield ValidationError(
-        f"{names['end']} - {names['start']} is {_fmt(end - start)} but the text {text!r} has "
+        f"{names['end']} - {names['start']} is {_fmt(end - start)} but the text {quote(text)} has "
         f"{len(text)} characters",
         path=[names["end"]],
     )

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
+from json.decoder import scanstring  # type: ignore[attr-defined]  # json's C string scanner; not in the stubs
 
-from ._diagnostics import Diagnostic, Severity, pointer_from_path
+from ._diagnostics import Diagnostic, Severity, pointer_from_path, quote
 from ._rules import MAX_DEPTH
 
 #: Deepest nesting accepted. A GT document nests five levels (document, annotations, annotation,
@@ -209,7 +210,7 @@ def _report_values(text: str, problem) -> bool:
         if event.duplicate:
             key = event.pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
             rule = "json.duplicate-key"
-            message = f"the key {key!r} appears twice in the same object; only the last value is kept"
+            message = f"the key {quote(key)} appears twice in the same object; only the last value is kept"
         elif event.kind == "literal" and event.token not in _JSON_LITERALS:
             rule = "json.non-finite"
             message = f"{event.token} is not a JSON number (JSON has no NaN or Infinity)"
@@ -277,10 +278,12 @@ def _depth_exceeds(document: object, limit: int) -> bool:
 
 _JSON_LITERALS = frozenset(("true", "false", "null"))
 
+# No pattern for strings: `"(?:[^"\\]|\\.)*"` costs sre ~170 bytes of backtracking stack per
+# character (a 100 MB string would take 17 GB); json's own C scanner reads them in linear memory.
 _TOKEN = re.compile(
     r"""
     (?P<space>[ \t\r\n]+)
-    |(?P<string>"(?:[^"\\]|\\.)*")
+    |(?P<string>")
     |(?P<punct>[{}\[\]:,])
     |(?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
     |(?P<literal>true|false|null|NaN|-?Infinity)
@@ -324,6 +327,12 @@ def scan(text: str) -> Iterator[Event]:
             continue
         token = match.group()
         frame = stack[-1] if stack else None
+        decoded = ""
+        if kind == "string":
+            try:
+                decoded, position = scanstring(text, position, False)
+            except ValueError:
+                return
         if token in ("}", "]"):
             if not stack:
                 return
@@ -340,10 +349,8 @@ def scan(text: str) -> Iterator[Event]:
             assert frame is not None  # a key is expected only inside an object
             if kind != "string":
                 return
-            try:
-                key = json.loads(token)
-            except ValueError:
-                key = token[1:-1]
+            key = decoded
+            token = text[match.start() : position]
             pointer = frame[1] + "/" + _escape(key)
             duplicate = key in frame[3]
             frame[3].add(key)
@@ -409,9 +416,25 @@ def locate(text: str, pointers: Collection[str]) -> dict[str, Position]:
             offsets[event.pointer] = event.offset
             if len(offsets) == len(wanted):
                 break
-    for pointer, offset in offsets.items():
-        found[pointer] = _position(text, offset)
+    found.update(zip(offsets, positions(text, offsets.values()), strict=True))
     return found
+
+
+def positions(text: str, offsets: Iterable[int]) -> list[Position]:
+    """The position of each offset, counting lines once over the text in offset order: a count from
+    the start per offset would be quadratic in the number of diagnostics."""
+    wanted = list(offsets)
+    result: list[Position] = [Position(1, 1)] * len(wanted)
+    line, line_start, counted = 1, 0, 0
+    for index in sorted(range(len(wanted)), key=wanted.__getitem__):
+        offset = wanted[index]
+        newlines = text.count("\n", counted, offset)
+        if newlines:
+            line += newlines
+            line_start = text.rfind("\n", counted, offset) + 1
+        counted = offset
+        result[index] = Position(line, offset - line_start + 1)
+    return result
 
 
 __all__ = [
@@ -422,5 +445,6 @@ __all__ = [
     "load_positioned",
     "locate",
     "pointer_from_path",
+    "positions",
     "scan",
 ]

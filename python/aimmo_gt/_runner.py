@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 #: Items sent to a worker at once: large enough that inter-process overhead stays small next to
 #: checking, small enough that a slow file does not hold many finished ones back.
 BATCH = 32
+#: Bytes of documents read ahead (JSON Lines, stdin) per batch: a batch of large lines holds one.
+BATCH_BYTES = 1 << 20
 #: Batches in flight per worker: bounds memory (reports wait in order) while keeping workers busy.
 WINDOW_PER_JOB = 4
 
@@ -173,30 +175,51 @@ def _check_batch(batch: list[Item], options: Options, max_bytes: int) -> list[Fi
 
 
 def _batches(items: Iterable[Item]) -> Iterator[list[Item]]:
-    iterator = iter(items)
-    while batch := list(islice(iterator, BATCH)):
+    batch: list[Item] = []
+    size = 0
+    for item in items:
+        batch.append(item)
+        size += _size(item)
+        if len(batch) >= BATCH or size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
         yield batch
+
+
+def _size(item: Item) -> int:
+    """The bytes an item holds (JSON Lines lines and stdin are read before they are checked)."""
+    return len(item.data) if item.data is not None else 0
 
 
 def run(items: Iterable[Item], options: Options, *, max_bytes: int, jobs: int = 1) -> Iterator[FileReport]:
     """Check every item and yield its report, in the order of `items` whatever `jobs` is."""
+    if jobs <= 1:
+        # One item at a time, nothing read ahead: memory holds one document.
+        for item in items:
+            yield check_item(item, options, max_bytes)
+        return
     batches = _batches(items)
     head = list(islice(batches, 2))
-    if jobs <= 1 or len(head) < 2:
+    if len(head) < 2:
         # One batch or less: starting processes would cost more than it saves.
-        for batch in chain(head, batches):
+        for batch in head:
             yield from _check_batch(batch, options, max_bytes)
         return
     window: deque = deque()
+    in_flight = 0  # bytes of the batches in the window: a few documents, whatever their size
     pool = sys.modules[__name__].ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init)
     try:
-        for batch in head:
-            window.append(pool.submit(_check_batch, batch, options, max_bytes))
-        for batch in batches:
-            window.append(pool.submit(_check_batch, batch, options, max_bytes))
-            if len(window) >= jobs * WINDOW_PER_JOB:
-                yield from window.popleft().result()
+        for batch in chain(head, batches):
+            size = sum(map(_size, batch))
+            window.append((pool.submit(_check_batch, batch, options, max_bytes), size))
+            in_flight += size
+            del batch
+            while window and (len(window) >= jobs * WINDOW_PER_JOB or in_flight > jobs * BATCH_BYTES):
+                future, size = window.popleft()
+                in_flight -= size
+                yield from future.result()
         while window:
-            yield from window.popleft().result()
+            yield from window.popleft()[0].result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

@@ -11,7 +11,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, ValidationError, validators
 from jsonschema import _keywords as standard
 
-from ._diagnostics import Diagnostic, pointer_from_path
+from ._diagnostics import QUOTE_LIMIT, Diagnostic, pointer_from_path, quote
 from ._formats import DESCRIPTIONS, FORMATS
 from ._keywords import IMAGE_SIZE, KEYWORDS, _is_number
 from ._rules import MAX_DEPTH, RULES
@@ -30,12 +30,49 @@ def additionalProperties(validator, additional, instance, schema) -> Iterator[Va
         return
     known = schema.get("properties", {})
     patterns = schema.get("patternProperties", {})
+    names = list(known)
+    longest = max(map(len, names), default=0)
     for key in instance:
-        if key in known or any(re.search(pattern, key) for pattern in patterns):
+        # A key that is not a string (a dict built in Python) cannot be a property of the format.
+        text = key if isinstance(key, str) else None
+        if text is not None and (text in known or any(re.search(pattern, text) for pattern in patterns)):
             continue
-        close = difflib.get_close_matches(key, list(known), n=1)
+        # difflib's cutoff (0.6) cannot be met by a key over 3 times the longest name, and a long
+        # key would cost difflib tens of bytes per character.
+        close = (
+            difflib.get_close_matches(text, names, n=1)
+            if text is not None and len(text) <= 3 * longest
+            else []
+        )
         hint = f"; did you mean {close[0]!r}?" if close else f" (expected: {', '.join(known)})"
-        yield ValidationError(f"unknown property {key!r}{hint}", path=[key])
+        yield ValidationError(f"unknown property {quote(key)}{hint}", path=[key])
+
+
+def uniqueItems(validator, unique, instance, schema) -> Iterator[ValidationError]:
+    """As the standard keyword, in linear time: jsonschema's falls back to comparing every pair when
+    the items cannot be sorted (one number among strings), quadratic in their number."""
+    if not (unique and isinstance(instance, list)):
+        return
+    seen = set()
+    for item in instance:
+        key = _identity(item)
+        if key in seen:
+            yield ValidationError(f"{quote(instance)} has non-unique elements")
+            return
+        seen.add(key)
+
+
+def _identity(value: object) -> object:
+    """A hashable value equal for equal JSON values (1 and 1.0 are equal, true and 1 are not)."""
+    if isinstance(value, bool) or value is None:
+        return (type(value), value)
+    if isinstance(value, list | tuple):
+        return ("array", tuple(map(_identity, value)))
+    if isinstance(value, dict):
+        return ("object", frozenset((key, _identity(item)) for key, item in value.items()))
+    if isinstance(value, int | float | str):
+        return value
+    return ("other", id(value))
 
 
 def properties(validator, properties, instance, schema) -> Iterator[ValidationError]:
@@ -60,6 +97,7 @@ def _create(vocabulary: bool):
     table = dict(Draft202012Validator.VALIDATORS)
     table["additionalProperties"] = additionalProperties
     table["properties"] = properties
+    table["uniqueItems"] = uniqueItems
     if vocabulary:
         table.update((name, keyword.check) for name, keyword in KEYWORDS.items())
     # No `version=`: the class is not registered for our dialect's URI, so jsonschema's evolve()
@@ -171,19 +209,27 @@ def _message(error: ValidationError, rule: str, pointer: str, profile: str | Non
     )
     if keyword in (None, NOT_ALLOWED):
         name = error.absolute_path[-1] if error.absolute_path else "this value"
-        return f"{name!r} is not allowed in {where}"
+        return f"{quote(name)} is not allowed in {where}"
     if keyword == "not" and isinstance(error.schema, dict) and "description" in error.schema:
-        shape = f"{len(error.instance)} items" if isinstance(error.instance, list) else repr(error.instance)
+        shape = f"{len(error.instance)} items" if isinstance(error.instance, list) else quote(error.instance)
         return f"{shape} are not allowed here: {error.schema['description']}"
     if keyword == "format":
         name = _keyword_value(error)
-        return f"{error.instance!r} is not {DESCRIPTIONS.get(name, name)}"
+        return f"{quote(error.instance)} is not {DESCRIPTIONS.get(name, name)}"
     if keyword == "enum" and _ANNOTATION_TYPE.fullmatch(pointer):
         allowed = ", ".join(_keyword_value(error))
         if error.instance in annotation_types():
-            return f"annotation type {error.instance!r} is not allowed in {where} (allowed: {allowed})"
-        return f"{error.instance!r} is not an annotation type (expected one of: {allowed})"
-    return error.message
+            return f"annotation type {quote(error.instance)} is not allowed in {where} (allowed: {allowed})"
+        return f"{quote(error.instance)} is not an annotation type (expected one of: {allowed})"
+    return _short(error)
+
+
+def _short(error: ValidationError) -> str:
+    """jsonschema's message, with the value it quotes in full (whatever its size) cut by `quote`."""
+    message = error.message
+    if len(message) > 4 * QUOTE_LIMIT:
+        message = message.replace(repr(error.instance), quote(error.instance))
+    return message
 
 
 def diagnostics_from_errors(errors, profile: str | None) -> Iterator[Diagnostic]:
