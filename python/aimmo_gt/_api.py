@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from ._diagnostics import Diagnostic, count, passes
+from ._diagnostics import Diagnostic, count, passes, pointer_from_path, quote
 from ._rules import RULES, UNTUNABLE
 
 #: The resource types, each a schema under schemas/v1/profiles/.
@@ -67,6 +69,35 @@ def check_selectors(selectors: Iterable[str]) -> list[str]:
     return [s for s in selectors if not any(_matches(rule_id, [s]) for rule_id in RULES)]
 
 
+def selector_problem(warn: Iterable[str], ignore: Iterable[str]) -> str | None:
+    """Why --warn/--ignore (warn=/ignore=) cannot be used, in the words the CLI prints; None when they can."""
+    selectors = [*warn, *ignore]
+    unknown = check_selectors(selectors)
+    if unknown:
+        return f"no rule is named {', '.join(map(repr, unknown))} (see 'aimmo-gt rules' for the rule ids)"
+    fixed = sorted(set(selectors) & UNTUNABLE)
+    if fixed:
+        return (
+            f"{', '.join(fixed)} cannot be lowered or ignored: such a file was not checked at all "
+            "(a prefix such as 'json.' selects only the rules that can be)"
+        )
+    return None
+
+
+def _selectors(name: str, value: object) -> tuple[str, ...]:
+    """`warn=`/`ignore=` as a tuple of rule ids, or the TypeError a wrong type deserves."""
+    if isinstance(value, str):
+        raise TypeError(f"{name} must be a list of rule ids, not a string (did you mean {name}=[{value!r}]?)")
+    try:
+        selectors: tuple[object, ...] = tuple(value)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(f"{name} must be a list of rule ids, not {type(value).__name__}") from None
+    wrong = [s for s in selectors if not isinstance(s, str)]
+    if wrong:
+        raise TypeError(f"{name} must hold rule ids (strings), not {wrong[0]!r}")
+    return tuple(map(str, selectors))
+
+
 def tune(
     diagnostics: Iterable[Diagnostic], warn: Iterable[str] = (), ignore: Iterable[str] = ()
 ) -> Iterator[Diagnostic]:
@@ -101,12 +132,17 @@ def check(
 ) -> Result:
     """Check a parsed document; the profile is inferred when not given.
 
-    The document is a JSON value as `json.load` returns it (dict, list, str, int, float, bool, None);
-    the fast engine reads a tuple as an array where the reference does not, so pass lists.
-    `engine` is one of ENGINES.
+    The document is a JSON value as `json.load` returns it (dict, list, str, int, float, bool, None).
+    Anything else (a tuple, a set, NaN, a key that is not a string) is a diagnostic, as in a file,
+    whichever the engine. `warn` and `ignore` are lists of rule ids or prefixes, checked as the CLI
+    checks them (TypeError, ValueError). `engine` is one of ENGINES.
     """
     from ._validator import document_diagnostics
 
+    warn, ignore = _selectors("warn", warn), _selectors("ignore", ignore)
+    problem = selector_problem(warn, ignore)
+    if problem:
+        raise ValueError(problem)
     if profile is not None and profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; expected one of {', '.join(PROFILES)}")
     if engine not in ENGINES:
@@ -114,10 +150,60 @@ def check(
     inferred = profile is None
     if inferred:
         profile = infer_profile(document)
+    # What no file can hold (NaN, a number beyond a float, a set, a key that is not a string) gets
+    # the diagnostic a file holding the nearest JSON would, and the document is not checked further.
+    not_json = json_value_problems(document)
+    if not_json:
+        return Result(profile, inferred, tuple(not_json), strict)
     if engine != "reference" and _fast_is_clean(document, profile, engine):
         return Result(profile, inferred, (), strict)
     diagnostics = tuple(tune(document_diagnostics(document, profile), warn, ignore))
     return Result(profile, inferred, diagnostics, strict)
+
+
+#: The most problems json_value_problems reports in one document (as the loader does for a file).
+MAX_VALUE_PROBLEMS = 20
+
+
+def json_value_problems(document: object) -> list[Diagnostic]:
+    """A diagnostic for each value JSON cannot hold (found without recursion): `json.non-finite` for
+    NaN and infinities, `json.number-range` for an integer beyond a 64-bit float, `json.value` for
+    anything not a JSON value (a tuple, a set, bytes, an object key that is not a string...)."""
+    found: list[Diagnostic] = []
+    stack: list[tuple[object, tuple]] = [(document, ())]
+    while stack and len(found) < MAX_VALUE_PROBLEMS:
+        node, path = stack.pop()
+        problem = None
+        if isinstance(node, str | bool) or node is None:
+            continue
+        if isinstance(node, dict):
+            keys = [key for key in node if not isinstance(key, str)]
+            if keys:
+                problem = (
+                    "json.value",
+                    f"the object has a key {quote(keys[0])}; JSON object keys are strings",
+                )
+            stack.extend((node[key], (*path, key)) for key in reversed(node) if isinstance(key, str))
+        elif isinstance(node, list):
+            stack.extend((node[i], (*path, i)) for i in reversed(range(len(node))))
+        elif isinstance(node, float):
+            if not math.isfinite(node):
+                written = "NaN" if math.isnan(node) else "Infinity" if node > 0 else "-Infinity"
+                problem = ("json.non-finite", f"{written} is not a JSON number (JSON has no NaN or Infinity)")
+        elif isinstance(node, int):
+            if abs(node) > sys.float_info.max:
+                digits = int(node.bit_length() * 0.30103) + 1
+                problem = (
+                    "json.number-range",
+                    f"an integer of about {digits} digits is too large for a 64-bit float",
+                )
+        else:
+            kind = type(node).__name__
+            hint = "; use a list" if isinstance(node, tuple | set | frozenset) else ""
+            problem = ("json.value", f"a {kind} is not a JSON value{hint}")
+        if problem:
+            found.append(Diagnostic(problem[0], "error", pointer_from_path(path), problem[1]))
+    return found
 
 
 def _fast_is_clean(document: object, profile: str | None, engine: str) -> bool:

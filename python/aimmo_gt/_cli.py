@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from . import _api
 from ._api import PROFILES
 from ._reporters import REPORTERS, Summary, tool_version
-from ._rules import RULES, UNTUNABLE
+from ._rules import RULES
 from ._runner import Options, default_jobs, run
 from ._walk import Walker
 
@@ -250,19 +250,9 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
     if args.engine == "fast" and not _fast_available():
         return _usage_error(parser, "--engine fast needs msgspec: pip install msgspec")
-    unknown = _api.check_selectors([*args.warn, *args.ignore])
-    if unknown:
-        return _usage_error(
-            parser,
-            f"no rule is named {', '.join(map(repr, unknown))} (see 'aimmo-gt rules' for the rule ids)",
-        )
-    fixed = sorted(set(args.warn + args.ignore) & UNTUNABLE)
-    if fixed:
-        return _usage_error(
-            parser,
-            f"{', '.join(fixed)} cannot be lowered or ignored: such a file was not checked at all "
-            "(a prefix such as 'json.' selects only the rules that can be)",
-        )
+    problem = _api.selector_problem(args.warn, args.ignore)
+    if problem:
+        return _usage_error(parser, problem)
     options = Options(
         args.profile,
         tuple(args.warn),
