@@ -24,6 +24,8 @@ EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130
 
 DEFAULT_MAX_BYTES = 256 * 1024**2
+#: The largest --max-bytes: one byte more is still a valid read size (a C ssize_t).
+MAX_SIZE = sys.maxsize - 1
 
 _EXIT_HELP = """\
 exit status:
@@ -52,7 +54,11 @@ def _size(text: str) -> int:
     if not match:
         raise argparse.ArgumentTypeError(f"{text!r} is not a size (examples: 1000000, 64K, 256M, 1G)")
     unit = (match.group(2) or " ")[0].lower()
-    return int(match.group(1)) * {" ": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit]
+    digits = match.group(1).lstrip("0") or "0"
+    if len(digits) > 30:  # far beyond any size (and int() refuses past 4,300 digits)
+        return MAX_SIZE
+    # Reads take a C ssize_t: a larger limit (8589934592G is 2^63) is no limit, not an OverflowError.
+    return min(int(digits) * {" ": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit], MAX_SIZE)
 
 
 def _jobs(text: str) -> int:
