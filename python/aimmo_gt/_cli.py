@@ -4,24 +4,34 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import io
 import json
 import os
 import re
+import signal
 import sys
 import textwrap
 from collections.abc import Sequence
+from typing import TextIO, cast
 
 from . import _api
 from ._api import PROFILES
+from ._output import Guarded, ReportWriteError, output_is_input
 from ._reporters import REPORTERS, Summary, tool_version
 from ._rules import RULES
-from ._runner import Options, default_jobs, run
+from ._runner import Options, WorkerStartError, default_jobs, run
 from ._walk import Walker
 
 #: Exit statuses: a contract (tests/cli/test_exit_codes.py asserts each).
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+#: The run could not complete: the report could not be written (a full disk, an I/O error, standard
+#: output closed), or worker processes could not be started.
+EXIT_FAILED = 3
+#: Ctrl-C (SIGINT): the report holds the files checked so far and says it was interrupted.
 EXIT_INTERRUPTED = 130
+#: --jobs is capped at this many processes per CPU.
+MAX_JOBS_PER_CPU = 4
 
 DEFAULT_MAX_BYTES = 256 * 1024**2
 #: The largest --max-bytes: one byte more is still a valid read size (a C ssize_t).
@@ -33,7 +43,11 @@ exit status:
   1  at least one file is invalid or could not be read: a path that does not exist,
      an unreadable or too large file, a symbolic link loop, a JSON error, a schema error
   2  usage error: unknown option or --profile; a rule in --warn/--ignore that does not exist,
-     or that says a file could not be read (those cannot be lowered or ignored)
+     or that says a file could not be read (those cannot be lowered or ignored); an --output
+     that is one of the files to check
+  3  the run could not complete: the report could not be written (a full disk, an I/O
+     error, standard output closed) or worker processes could not be started
+130  interrupted (Ctrl-C): the report holds the files checked so far, marked interrupted
 """
 
 _VALIDATE_EXAMPLES = """\
@@ -231,24 +245,89 @@ def _usage_error(parser: argparse.ArgumentParser, message: str) -> int:
 
 
 def _rules(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    out = _open_output(None)
     if args.format == "json":
         rules = [{"id": r.id, "severity": r.severity, "summary": r.summary} for r in RULES.values()]
-        sys.stdout.write(json.dumps({"rules": rules}, ensure_ascii=False, indent=2) + "\n")
-        return EXIT_VALID
-    width = max(map(len, RULES))
-    for rule in RULES.values():
-        sys.stdout.write(f"{rule.id:<{width}}  {rule.severity:<7}  {rule.summary}\n")
+        out.write(json.dumps({"rules": rules}, ensure_ascii=False, indent=2) + "\n")
+    else:
+        width = max(map(len, RULES))
+        for rule in RULES.values():
+            out.write(f"{rule.id:<{width}}  {rule.severity:<7}  {rule.summary}\n")
+    out.flush()
     return EXIT_VALID
 
 
-def _open_output(path: str | None):
+def _open_output(path: str | None) -> Guarded:
+    """The report's destination; its write errors become ReportWriteError (see EXIT_FAILED)."""
     if path is None:
         stream = sys.stdout
+        if stream is None:  # started with standard output closed (`>&-`)
+            raise ReportWriteError("standard output", OSError(errno.EBADF, "standard output is closed"))
         # Messages quote the input, which may hold anything (a lone surrogate from a \ud800 escape).
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backslashreplace")
-        return contextlib.nullcontext(stream)
-    return open(path, "w", encoding="utf-8", errors="backslashreplace", newline="\n")
+        return Guarded(stream, "standard output")
+    handle = open(path, "w", encoding="utf-8", errors="backslashreplace", newline="\n")  # noqa: SIM115
+    return Guarded(handle, repr(path))
+
+
+def _cap_jobs(requested: int | None, err) -> int:
+    """--jobs, at most MAX_JOBS_PER_CPU times the CPUs: more processes only add memory and forks."""
+    cpus = default_jobs()
+    if requested is None:
+        return cpus
+    cap = MAX_JOBS_PER_CPU * cpus
+    if requested > cap:
+        err.write(
+            f"aimmo-gt: --jobs {requested} is more than {cap} ({MAX_JOBS_PER_CPU} per CPU); using {cap}\n"
+        )
+        return cap
+    return requested
+
+
+class _Interrupts:
+    """Ctrl-C during a run: the first stops it (the report is finished with the files checked so
+    far, marked interrupted; exit 130); a second ends the process at once. A report entry being
+    written when the first comes is finished first, so that the report always parses."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.deferring = False
+        self.pending = False
+
+    def _handler(self, signum, frame) -> None:
+        self.count += 1
+        if self.count > 1:
+            with contextlib.suppress(OSError):
+                os.write(2, b"\ninterrupted again: stopped at once\n")
+            os._exit(EXIT_INTERRUPTED)
+        if self.deferring:
+            self.pending = True
+            return
+        raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def installed(self):
+        try:
+            previous = signal.signal(signal.SIGINT, self._handler)
+        except ValueError:  # not the main thread (the CLI called from a thread): Python's default
+            yield
+            return
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    @contextlib.contextmanager
+    def deferred(self):
+        self.deferring = True
+        try:
+            yield
+        finally:
+            self.deferring = False
+        if self.pending:
+            self.pending = False
+            raise KeyboardInterrupt
 
 
 def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -267,30 +346,73 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         positions=args.format == "sarif",
         engine=args.engine,
     )
-    jobs = args.jobs or default_jobs()
+    err = sys.stderr
+    jobs = _cap_jobs(args.jobs, err)
+    walker = Walker(exclude=args.exclude, jsonl=args.jsonl, max_bytes=args.max_bytes)
+    if args.output:
+        overwritten = output_is_input(args.output, args.paths, walker.suffix, walker.excluded)
+        if overwritten:
+            return _usage_error(
+                parser,
+                f"--output {args.output!r} {overwritten}: writing the report would destroy it before "
+                "it is read; choose another file",
+            )
     try:
         output = _open_output(args.output)
     except OSError as error:
         return _usage_error(parser, f"cannot write {args.output!r}: {error.strerror}")
+    except ReportWriteError as error:
+        err.write(f"{parser.prog}: error: {error}\n")
+        return EXIT_FAILED
     # The report may be written inside a walked directory; it is not a GT file.
-    skip = [args.output] if args.output else []
-    walker = Walker(exclude=args.exclude, jsonl=args.jsonl, max_bytes=args.max_bytes, skip=skip)
+    if args.output:
+        walker.skip_files([args.output])
     summary = Summary()
-    progress = Progress(sys.stderr, enabled=not args.quiet and sys.stderr.isatty())
-    with output as stream:
-        reporter = REPORTERS[args.format](stream, verbose=args.verbose, quiet=args.quiet)
-        reporter.start()
-        try:
-            for report in run(walker.items(args.paths), options, max_bytes=args.max_bytes, jobs=jobs):
-                summary.add(report)
-                reporter.file(report)
-                progress.update(summary.files, summary.invalid, summary.errors)
-        finally:
-            progress.close()
-        exit_code = EXIT_INVALID if summary.invalid else EXIT_VALID
-        reporter.finish(summary, exit_code)
-    if summary.files == 0:
-        sys.stderr.write(
+    progress = Progress(err, enabled=not args.quiet and err.isatty())
+    interrupts = _Interrupts()
+    failure: Exception | None = None
+    try:
+        with interrupts.installed():
+            reporter = REPORTERS[args.format](cast(TextIO, output), verbose=args.verbose, quiet=args.quiet)
+            reports = run(walker.items(args.paths), options, max_bytes=args.max_bytes, jobs=jobs)
+            try:
+                with interrupts.deferred():
+                    reporter.start()
+                for report in reports:
+                    summary.add(report)
+                    with interrupts.deferred():
+                        reporter.file(report)
+                    progress.update(summary.files, summary.invalid, summary.errors)
+            except KeyboardInterrupt:
+                summary.interrupted = True
+            except WorkerStartError as error:
+                summary.interrupted = True
+                failure = error
+            finally:
+                reports.close()  # a parallel run stops its workers now
+                progress.close()
+            if failure is not None:
+                exit_code = EXIT_FAILED
+            elif summary.interrupted:
+                exit_code = EXIT_INTERRUPTED
+            else:
+                exit_code = EXIT_INVALID if summary.invalid else EXIT_VALID
+            with interrupts.deferred():
+                reporter.finish(summary, exit_code)
+                output.flush()
+    except ReportWriteError as error:
+        err.write(f"{parser.prog}: error: {error}\n")
+        return EXIT_FAILED
+    finally:
+        if args.output:
+            with contextlib.suppress(OSError, ReportWriteError):
+                output.close()
+    if failure is not None:
+        err.write(f"{parser.prog}: error: {failure}\n")
+    elif summary.interrupted:
+        err.write(f"interrupted: the report holds the {summary.files} files checked so far\n")
+    elif summary.files == 0:
+        err.write(
             f"{parser.prog}: no {'*.jsonl' if args.jsonl else '*.json'} file found in the given paths\n"
         )
     return exit_code
@@ -298,6 +420,8 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; return its exit status (see _EXIT_HELP)."""
+    if sys.stderr is None:  # started with standard error closed (`2>&-`): messages go nowhere
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -308,9 +432,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return EXIT_INTERRUPTED
+    except ReportWriteError as error:
+        sys.stderr.write(f"{parser.prog}: error: {error}\n")
+        return EXIT_FAILED
     except BrokenPipeError:
         # The reader went away (`aimmo-gt validate ... | head`): stop quietly, and keep Python from
         # complaining again when it flushes stdout at exit.
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, AttributeError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_INVALID

@@ -6,12 +6,12 @@ import json
 import os
 import re
 import shutil
-import tempfile
 from collections import Counter
 from pathlib import PurePath
 from typing import TextIO
 from urllib.parse import quote
 
+from ._output import escape, json_text, spool
 from ._rules import RULES
 from ._runner import FileReport
 
@@ -33,6 +33,8 @@ class Summary:
     def __init__(self) -> None:
         self.files = self.valid = self.invalid = self.errors = self.warnings = 0
         self.rules: Counter[str] = Counter()
+        #: Ctrl-C (or a failure) stopped the run: the counts are those of the files checked so far.
+        self.interrupted = False
 
     def add(self, report: FileReport) -> None:
         self.files += 1
@@ -48,7 +50,7 @@ class Summary:
             self.rules[diagnostic.rule] += 1
 
     def as_dict(self) -> dict:
-        return {
+        counts = {
             "files": self.files,
             "valid": self.valid,
             "invalid": self.invalid,
@@ -56,6 +58,7 @@ class Summary:
             "warnings": self.warnings,
             "rules": dict(sorted(self.rules.items())),
         }
+        return {**counts, "interrupted": True} if self.interrupted else counts
 
 
 class Reporter:
@@ -89,16 +92,20 @@ class TextReporter(Reporter):
             profile = report.profile or "union of all types"
             how = ", inferred" if report.inferred and report.profile else ""
             status = "ok" if report.valid else "invalid"
-            write(f"{report.path}: {status} (profile: {profile}{how})\n")
+            write(f"{escape(report.path)}: {status} (profile: {profile}{how})\n")
         for diagnostic in report.diagnostics:
+            # Paths, pointers and messages come from the input: escaped, they cannot forge a line
+            # or send a terminal an escape sequence.
             place = f"{report.path}:{diagnostic.pointer}" if diagnostic.pointer else report.path
             severity = " (warning)" if diagnostic.severity == "warning" else ""
-            write(f"{place}: {diagnostic.rule}{severity}: {diagnostic.message}\n")
+            write(f"{escape(place)}: {diagnostic.rule}{severity}: {escape(diagnostic.message)}\n")
 
     def finish(self, summary: Summary, exit_code: int) -> None:
         if self.quiet:
             return
         write = self.stream.write
+        if summary.interrupted:
+            write("interrupted: ")
         write(
             f"{_plural(summary.files, 'file')} checked: {summary.valid} valid, {summary.invalid} invalid "
             f"({_plural(summary.errors, 'error')}, {_plural(summary.warnings, 'warning')})\n"
@@ -124,11 +131,11 @@ class JsonReporter(Reporter):
             "inferred": report.inferred,
             "diagnostics": [diagnostic.as_dict() for diagnostic in report.diagnostics],
         }
-        self.stream.write(("\n  " if self.first else ",\n  ") + json.dumps(entry, ensure_ascii=False))
+        self.stream.write(("\n  " if self.first else ",\n  ") + json_text(entry))
         self.first = False
 
     def finish(self, summary: Summary, exit_code: int) -> None:
-        self.stream.write(f'\n],\n"summary": {json.dumps(summary.as_dict(), ensure_ascii=False)}}}\n')
+        self.stream.write(f'\n],\n"summary": {json_text(summary.as_dict())}}}\n')
 
 
 # XML 1.0 cannot hold these characters at all, escaped or not.
@@ -151,7 +158,7 @@ class JunitReporter(Reporter):
     """
 
     def start(self) -> None:
-        self.spool = tempfile.TemporaryFile("w+", encoding="utf-8", errors="backslashreplace")  # noqa: SIM115
+        self.spool = spool()
 
     def file(self, report: FileReport) -> None:
         classname = f"{TOOL}.{report.profile or 'union'}"
@@ -248,16 +255,16 @@ class SarifReporter(Reporter):
                     "document": report.path,
                 },
             )
-            self.stream.write(("\n" if self.first else ",\n") + json.dumps(result, ensure_ascii=False))
+            self.stream.write(("\n" if self.first else ",\n") + json_text(result))
             self.first = False
 
     def finish(self, summary: Summary, exit_code: int) -> None:
         invocation = {
-            "executionSuccessful": True,
+            "executionSuccessful": not summary.interrupted,
             "exitCode": exit_code,
             "properties": {"summary": summary.as_dict()},
         }
-        self.stream.write('\n], "invocations": [' + json.dumps(invocation, ensure_ascii=False) + "]}]}\n")
+        self.stream.write('\n], "invocations": [' + json_text(invocation) + "]}]}\n")
 
 
 #: Report formats by --format name; a new format is one class here.

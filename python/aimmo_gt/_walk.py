@@ -150,8 +150,11 @@ class Walker:
         self.stdin = stdin
         self.suffix = ".jsonl" if jsonl else ".json"
         # Files never walked into, by device and inode: the report being written (`-o export/r.json`).
-        self.skip = set()
-        for path in skip:
+        self.skip: set[tuple[int, int]] = set()
+        self.skip_files(skip)
+
+    def skip_files(self, paths: Iterable[str]) -> None:
+        for path in paths:
             with contextlib.suppress(OSError):
                 info = os.stat(path)
                 self.skip.add((info.st_dev, info.st_ino))
@@ -186,6 +189,9 @@ class Walker:
             yield Item(display, path=path, file=display)
 
     def _stdin(self) -> Iterator[Item]:
+        if self.stdin is None and sys.stdin is None:  # started with standard input closed (`<&-`)
+            yield _unreadable(STDIN, "cannot read: standard input is closed")
+            return
         stream = self.stdin if self.stdin is not None else sys.stdin.buffer
         if self.jsonl:
             yield from self._read_lines(STDIN, stream)

@@ -64,9 +64,12 @@ from aimmo_gt._cli import main
 
 real = _runner.check_item
 def check_item(item, options, max_bytes):
-    if "kill" in item.display:
+    name = os.path.basename(item.display)
+    if "kill" in name:
         os.kill(os.getpid(), signal.SIGKILL)
-    if "slow" in item.display:
+    if "slow" in name:
+        sys.stderr.write(f"checking {item.display}\\n")
+        sys.stderr.flush()
         time.sleep(float(os.environ.get("SLOW", "30")))
     return real(item, options, max_bytes)
 _runner.check_item = check_item
@@ -83,7 +86,7 @@ def aimmo(*args: object, env: dict | None = None, **popen) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-c", _HARNESS, *map(str, args)],
         stdout=popen.pop("stdout", subprocess.PIPE),
-        stderr=subprocess.PIPE,
+        stderr=popen.pop("stderr", subprocess.PIPE),
         stdin=popen.pop("stdin", subprocess.DEVNULL),
         env={**os.environ, **(env or {})},
         start_new_session=True,
