@@ -11,9 +11,9 @@ from pathlib import PurePath
 from typing import TextIO
 from urllib.parse import quote
 
+from ._check import FileReport
 from ._output import escape, json_text, spool
 from ._rules import RULES
-from ._runner import FileReport
 
 TOOL = "aimmo-gt"
 

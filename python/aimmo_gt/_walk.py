@@ -112,7 +112,7 @@ def not_regular_message(mode: int) -> str:
     return f"not a regular file ({_kind(mode)}); not read"
 
 
-def open_regular(path: str) -> BinaryIO:
+def open_regular(path: str, buffering: int = 0) -> BinaryIO:
     """Open a regular file for reading, never blocking: a FIFO (named, or swapped in after the walk)
     would block `open()` until a writer comes, a device would never end; both raise NotRegular."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
@@ -124,7 +124,7 @@ def open_regular(path: str) -> BinaryIO:
     except BaseException:
         os.close(fd)
         raise
-    return os.fdopen(fd, "rb", buffering=0)
+    return os.fdopen(fd, "rb", buffering=buffering)
 
 
 def _os_message(error: OSError) -> str:
@@ -204,7 +204,9 @@ class Walker:
 
     def _lines(self, display: str, path: str) -> Iterator[Item]:
         try:
-            handle = open_regular(path)  # closed below; a generator cannot use `with` across yields cleanly
+            # Buffered: readline() on an unbuffered file reads a byte per system call. Closed below
+            # (a generator cannot use `with` across yields cleanly).
+            handle = open_regular(path, buffering=-1)
         except NotRegular as error:
             yield _unreadable(display, str(error))
             return

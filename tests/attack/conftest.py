@@ -59,10 +59,10 @@ def write(path: Path, document: object) -> Path:
 #: inherited by forked workers, so a worker really sleeps or really dies.
 _HARNESS = """
 import os, signal, sys, time
-from aimmo_gt import _runner
+from aimmo_gt import _check
 from aimmo_gt._cli import main
 
-real = _runner.check_item
+real = _check.check_item
 def check_item(item, options, max_bytes):
     name = os.path.basename(item.display)
     if "kill" in name:
@@ -72,7 +72,7 @@ def check_item(item, options, max_bytes):
         sys.stderr.flush()
         time.sleep(float(os.environ.get("SLOW", "30")))
     return real(item, options, max_bytes)
-_runner.check_item = check_item
+_check.check_item = check_item
 if os.environ.get("NO_FORK"):
     def fork():
         raise BlockingIOError(11, "Resource temporarily unavailable")
