@@ -24,7 +24,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 from ._diagnostics import Diagnostic, count, passes, pointer_from_path, quote
-from ._rules import UNTUNABLE
+from ._rules import MAX_DEPTH, UNTUNABLE
 from ._walk import Item, read_file
 
 if TYPE_CHECKING:
@@ -208,7 +208,8 @@ MAX_VALUE_PROBLEMS = 20
 def json_value_problems(document: object) -> list[Diagnostic]:
     """A diagnostic for each value JSON cannot hold (found without recursion): `json.non-finite` for
     NaN and infinities, `json.number-range` for an integer beyond a 64-bit float, `json.value` for
-    anything not a JSON value (a tuple, a set, bytes, an object key that is not a string...)."""
+    anything not a JSON value (a tuple, a set, bytes, an object key that is not a string...), and
+    `json.depth` where containers nest deeper than a file may (the same rules a file gets)."""
     found: list[Diagnostic] = []
     stack: list[tuple[object, tuple]] = [(document, ())]
     while stack and len(found) < MAX_VALUE_PROBLEMS:
@@ -216,7 +217,10 @@ def json_value_problems(document: object) -> list[Diagnostic]:
         problem = None
         if isinstance(node, str | bool) or node is None:
             continue
-        if isinstance(node, dict):
+        if isinstance(node, dict | list) and len(path) >= MAX_DEPTH:
+            # As the loader says of a file: the root is level 1, so this container is one too deep.
+            problem = ("json.depth", f"arrays and objects nest more than {MAX_DEPTH} levels deep")
+        elif isinstance(node, dict):
             keys = [key for key in node if not isinstance(key, str)]
             if keys:
                 problem = (
@@ -243,6 +247,8 @@ def json_value_problems(document: object) -> list[Diagnostic]:
             problem = ("json.value", f"a {kind} is not a JSON value{hint}")
         if problem:
             found.append(Diagnostic(problem[0], "error", pointer_from_path(path), problem[1]))
+            if problem[0] == "json.depth":
+                break  # one is enough, as for a file
     return found
 
 
