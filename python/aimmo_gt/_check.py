@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from ._diagnostics import Diagnostic, count, passes, pointer_from_path, quote
+from ._diagnostics import Diagnostic, as_json, count, passes, pointer_from_path
 from ._rules import MAX_DEPTH, UNTUNABLE
 from ._walk import Item, read_file
 
@@ -225,7 +225,8 @@ def json_value_problems(document: object) -> list[Diagnostic]:
             if keys:
                 problem = (
                     "json.value",
-                    f"the object has a key {quote(keys[0])}; JSON object keys are strings",
+                    f"the object has a key {as_json(keys[0])} (a Python {type(keys[0]).__name__}); "
+                    "JSON object keys are strings",
                 )
             stack.extend((node[key], (*path, key)) for key in reversed(node) if isinstance(key, str))
         elif isinstance(node, list):

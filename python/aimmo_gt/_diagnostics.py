@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Literal
@@ -22,30 +23,6 @@ class Diagnostic:
         return asdict(self)
 
 
-#: A value quoted in a message longer than this many characters is cut to a prefix and its length:
-#: a message must stay readable, and a report must not carry a 20 MB value once per diagnostic.
-QUOTE_LIMIT = 80
-
-
-def quote(value: object) -> str:
-    """repr(value) for a message, or for a long value a readable prefix with the value's length."""
-    if isinstance(value, str):
-        if len(value) <= QUOTE_LIMIT:
-            return repr(value)
-        return f"{value[: QUOTE_LIMIT - 20]!r}... ({len(value):,} characters)"
-    if isinstance(value, list | tuple | dict | set | frozenset):
-        import reprlib
-
-        short = reprlib.Repr()
-        short.maxlevel, short.maxstring, short.maxother = 3, QUOTE_LIMIT // 2, QUOTE_LIMIT // 2
-        text = short.repr(value)
-        if "..." not in text and len(text) <= QUOTE_LIMIT:
-            return text
-        return f"{text[: QUOTE_LIMIT - 20]} ({len(value):,} items)"
-    text = repr(value)
-    return text if len(text) <= QUOTE_LIMIT else f"{text[: QUOTE_LIMIT - 20]}... ({len(text):,} characters)"
-
-
 def count(diagnostics: Iterable[Diagnostic], severity: Severity) -> int:
     return sum(d.severity == severity for d in diagnostics)
 
@@ -58,3 +35,31 @@ def passes(diagnostics: Iterable[Diagnostic], strict: bool = False) -> bool:
 def pointer_from_path(path) -> str:
     """RFC 6901 JSON pointer for a sequence of keys and indices."""
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+
+
+#: Longest value written whole into a message; a longer one is cut with "…".
+_VALUE_CHARS = 60
+
+
+def as_json(value: object) -> str:
+    """A value as a message shows it: written as JSON (`null`, `true`, `{"a": 1}`, `"text"`), never
+    as a Python repr, and cut when long. (Python's int/str conversion refuses numbers of more than
+    sys.get_int_max_str_digits() digits: such a number is described, not written.)"""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 14_000:
+        return f"a {int(value.bit_length() * 0.30103) + 1}-digit number"
+    if isinstance(value, str) and len(value) > _VALUE_CHARS:
+        # Cut before writing: a 20 MB value is not copied to be cut (and its length is said).
+        return (
+            json.dumps(value[: _VALUE_CHARS - 2], ensure_ascii=False)[:-1] + f'…" ({len(value):,} characters)'
+        )
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):  # not JSON (a Python document may hold anything): say what it is
+        text = f"a Python {type(value).__name__}"
+    if len(text) <= _VALUE_CHARS:
+        return text
+    if isinstance(value, list | dict):
+        size = f" ({len(value):,} {'item' if len(value) == 1 else 'items'})"
+    else:
+        size = f" ({len(text):,} characters)"
+    return text[: _VALUE_CHARS - 1] + "…" + size

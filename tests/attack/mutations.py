@@ -126,17 +126,10 @@ MUTATIONS = [
         (f"{G}::test_an_empty_scene_id_still_makes_a_sequence_frame",),
     ),
     (
-        "rect height ignored (ref)",
-        "_keywords.py",
-        '"corner (x + w, y + h)": (x + w, y + h)',
-        '"corner (x + w, y + h)": (x + w, y)',
-        (f"{G}::test_a_rect_whose_height_leaves_the_image_is_outside_it",),
-    ),
-    (
-        "rect height ignored (fast)",
-        "_fast.py",
-        "x + w <= width and y + h <= height",
-        "x + w <= width",
+        "rect height ignored",
+        "_geometry.py",
+        "        and bottom <= height + ROTATED_TOLERANCE",
+        "        and True",
         (f"{G}::test_a_rect_whose_height_leaves_the_image_is_outside_it",),
     ),
     (
@@ -154,10 +147,10 @@ MUTATIONS = [
         (f"{G}::test_an_entity_span_one_longer_than_its_text_is_a_warning",),
     ),
     (
-        "fast rect width +1",
-        "_fast.py",
-        "x + w <= width and y + h",
-        "x + w <= width + 1 and y + h",
+        "rect width +1",
+        "_geometry.py",
+        "and right <= width + ROTATED_TOLERANCE",
+        "and right <= width + ROTATED_TOLERANCE + 1",
         (f"{G}::test_a_rect_one_pixel_too_wide_is_outside_the_image",),
     ),
 ]

@@ -49,7 +49,7 @@ def test_24_the_unknown_property_keyword_itself_takes_a_key_that_is_not_a_string
     found = schema_diagnostics({1: 2, None: 3}, schema_uri("defs/metadata.json"))
     assert [(d.rule, d.pointer, d.message.split(" (")[0]) for d in found] == [
         ("schema.unknown-property", "/1", "unknown property 1"),
-        ("schema.unknown-property", "/None", "unknown property None"),
+        ("schema.unknown-property", "/None", "unknown property null"),
     ]
 
 

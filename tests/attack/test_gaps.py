@@ -218,8 +218,8 @@ def test_the_mask_area_message_states_the_right_figures():
         [diagnostic] = aimmo_gt.check(document, engine=engine).diagnostics
         assert (diagnostic.rule, diagnostic.pointer) == ("mask.area", "/annotations/0/mask")
         assert diagnostic.message == (
-            "the mask's runs add up to 8 pixels but its bound (10, 20)-(16, 24) covers 24 "
-            "(or 35 counting its bottom-right edge)"
+            "the mask's runs add up to 8 pixels but its bound [[top, left], [bottom, right]] = "
+            "[[10, 20], [16, 24]] covers 24 (or 35 counting its bottom and right edges)"
         )
 
 
@@ -231,7 +231,7 @@ def test_identical_diagnostics_are_reported_once():
     for engine in ENGINES:
         result = aimmo_gt.check(document, profile="image", engine=engine)
         assert [(d.rule, d.pointer, d.message) for d in result.diagnostics] == [
-            ("schema.type", "/annotations", "{} is not of type 'array'")
+            ("schema.type", "/annotations", "annotations must be an array, not {}")
         ]
 
 
@@ -259,23 +259,26 @@ def _obbox(rect: list[int]) -> dict:
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_rect_whose_height_leaves_the_image_is_outside_it(engine):
-    """Caught change: a rect's height is ignored by the within-image check (1920 x 1080 image)."""
-    assert aimmo_gt.check(_obbox([100, 1000, 50, 80]), engine=engine).diagnostics == ()
-    [diagnostic] = aimmo_gt.check(_obbox([100, 1000, 50, 81]), engine=engine).diagnostics
+    """Caught change: a rect's height is ignored by the within-image check (1920 x 1080 image, 1 pixel
+    of tolerance)."""
+    assert aimmo_gt.check(_obbox([100, 1000, 50, 81]), engine=engine).diagnostics == ()
+    [diagnostic] = aimmo_gt.check(_obbox([100, 1000, 50, 82]), engine=engine).diagnostics
     assert (diagnostic.rule, diagnostic.pointer) == ("geometry.within-image", "/annotations/0/rect")
     assert diagnostic.message == (
-        "corner (x + w, y + h) (150, 1081) is outside the 1920 x 1080 image: y must be within [0, 1080]"
+        "the box rect [100, 1000, 50, 82] turned by 0 degrees spans x [100, 150] and y [1000, 1082], which "
+        "is not within the 1920 x 1080 image (with 1 pixel of tolerance for rounding)"
     )
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_rect_one_pixel_too_wide_is_outside_the_image(engine):
-    """Caught change: the fast engine's rect width bound is one higher."""
-    assert aimmo_gt.check(_obbox([1880, 10, 40, 40]), engine=engine).diagnostics == ()
-    [diagnostic] = aimmo_gt.check(_obbox([1881, 10, 40, 40]), engine=engine).diagnostics
+    """Caught change: the fast engine's rect width bound is one higher (now shared by both engines)."""
+    assert aimmo_gt.check(_obbox([1881, 10, 40, 40]), engine=engine).diagnostics == ()
+    [diagnostic] = aimmo_gt.check(_obbox([1882, 10, 40, 40]), engine=engine).diagnostics
     assert (diagnostic.rule, diagnostic.pointer) == ("geometry.within-image", "/annotations/0/rect")
     assert diagnostic.message == (
-        "corner (x + w, y + h) (1921, 50) is outside the 1920 x 1080 image: x must be within [0, 1920]"
+        "the box rect [1882, 10, 40, 40] turned by 0 degrees spans x [1882, 1922] and y [10, 50], which "
+        "is not within the 1920 x 1080 image (with 1 pixel of tolerance for rounding)"
     )
 
 
@@ -290,7 +293,7 @@ def test_an_entity_span_one_longer_than_its_text_is_a_warning(engine):
         "warning",
         "/annotations/0/end",
     )
-    assert diagnostic.message == "end - start is 6 but the text 'AIMMO' has 5 characters"
+    assert diagnostic.message == 'end - start is 6 but the text "AIMMO" has 5 characters'
 
 
 # --- Messages in full: one per rule of the vocabulary (figures in messages are never guessed)
@@ -325,13 +328,14 @@ MESSAGES = {
         "realistic-image-pixel",
         lambda d: d["annotations"][0].update(mask="3T0F"),
         "/annotations/0/mask",
-        "the mask's run 2 '0F' at character 3 has a count of 0; counts are positive numbers",
+        'the mask\'s run 2 "0F" at character 3 has a count of 0; counts are positive numbers',
     ),
     "lasso.indices": (
         "realistic-pointcloud",
         lambda d: next(a for a in d["annotations"] if a["type"] == "lasso").update(indices="1-2-"),
         None,
-        "the lasso indices must be non-negative integers joined by '-', but it ends with '-'",
+        'the lasso indices must be non-negative integers without leading zeros joined by "-", but it ends '
+        'with "-"',
     ),
     "keypoint.invisible-key": (
         "realistic-image",
@@ -379,11 +383,11 @@ def _expected(rule: str, document: dict, pointer: str) -> str:
         )
     if rule == "geometry.within-image":
         _, y = annotations[6]["points"][0]
-        return f"point (1921, {y}) is outside the 1920 x 1080 image: x must be within [0, 1920]"
+        return f"point (x, y) = (1921, {y}) is outside the 1920 x 1080 image: x must be within [0, 1920]"
     if rule == "keypoint.invisible-key":
         names = list(annotations[8]["keypoints"])
-        known = ", ".join(map(repr, names[:8])) + (", ..." if len(names) > 8 else "")
-        return f"'tail' in invisible_keys is not a name in keypoints ({known})"
+        known = ", ".join(map(json.dumps, names[:8])) + (", ..." if len(names) > 8 else "")
+        return f'"tail" in invisible_keys is not a name in keypoints ({known})'
     if rule == "annotation.unique-id":
-        return f"id {annotations[0]['id']!r} is already used by annotation 0"
+        return f"id {json.dumps(annotations[0]['id'])} is already used by annotation 0"
     raise AssertionError(rule)

@@ -66,8 +66,8 @@ def test_2_the_long_count_message_states_its_length_and_the_area():
     ]
     assert diagnostic.pointer == "/annotations/0/mask"
     assert diagnostic.message == (
-        "the mask has a run count of 5,000 digits, more pixels than its bound (10, 20)-(16, 24) "
-        "covers 24 (or 35 counting its bottom-right edge)"
+        "the mask has a run count of 5,000 digits, more pixels than its bound [[top, left], [bottom, right]] "
+        "= [[10, 20], [16, 24]] covers 24 (or 35 counting its bottom and right edges)"
     )
 
 
@@ -139,8 +139,8 @@ def test_4_keys_of_lists_the_keypoints_once_not_once_per_unknown_name():
     found = [d for d in result.diagnostics if d.rule == "keypoint.invisible-key"]
     assert [d.pointer for d in found] == [f"/annotations/0/invisible_keys/{i}" for i in range(300)]
     assert found[0].message == (
-        "'missing0' in invisible_keys is not a name in keypoints "
-        "('p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7', ...)"
+        '"missing0" in invisible_keys is not a name in keypoints '
+        '("p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7", ...)'
     )
     assert _CountedKeys.listed < 10
 
@@ -202,6 +202,6 @@ def test_8_a_message_quotes_a_prefix_of_a_huge_value_and_its_length(tmp_path, cl
     diagnostics = {d["pointer"]: d for d in run.json()["files"][0]["diagnostics"]}
     message = diagnostics["/filename"]["message"]
     assert diagnostics["/filename"]["rule"] == "schema.type"
-    assert len(message) < 200 and "(1 items)" in message and "fff..." in message
+    assert message == 'filename must be a string, not ["' + "f" * 57 + "… (1 item)"
     label = diagnostics["/annotations/0/label"]["message"]
-    assert len(label) < 200 and "(301 characters)" in label
+    assert label == "label must be a string, not 7" + "0" * 58 + "… (301 characters)"
