@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,3 +86,10 @@ def cli(capsys, monkeypatch):
         return Run(code, captured.out, captured.err)
 
     return run
+
+
+def readme_pre_commit_snippet() -> str:
+    """The YAML of the README's pre-commit example."""
+    readme = (REPO / "README.md").read_text("utf-8")
+    (snippet,) = re.findall(r"```yaml\n(repos:\n.*?)```", readme, flags=re.DOTALL)
+    return snippet
