@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ._diagnostics import Diagnostic, count, passes
 from ._rules import RULES, UNTUNABLE
+
+if TYPE_CHECKING:
+    from ._ontology import Ontology
 
 #: The resource types, each a schema under schemas/v1/profiles/.
 PROFILES = ("image", "image-pixel", "sequence", "pointcloud", "video", "text")
@@ -98,12 +103,14 @@ def check(
     ignore: Iterable[str] = (),
     strict: bool = False,
     engine: str = "auto",
+    ontology: Ontology | str | os.PathLike[str] | None = None,
 ) -> Result:
     """Check a parsed document; the profile is inferred when not given.
 
     The document is a JSON value as `json.load` returns it (dict, list, str, int, float, bool, None);
     the fast engine reads a tuple as an array where the reference does not, so pass lists.
-    `engine` is one of ENGINES.
+    `engine` is one of ENGINES. `ontology` (an `Ontology` or the path of an ontology file) adds the
+    project's classes and attributes; a broken ontology file raises `OntologyError`.
     """
     from ._validator import document_diagnostics
 
@@ -111,13 +118,26 @@ def check(
         raise ValueError(f"unknown profile {profile!r}; expected one of {', '.join(PROFILES)}")
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
+    project = _resolve_ontology(ontology)
     inferred = profile is None
     if inferred:
         profile = infer_profile(document)
     if engine != "reference" and _fast_is_clean(document, profile, engine):
-        return Result(profile, inferred, (), strict)
-    diagnostics = tuple(tune(document_diagnostics(document, profile), warn, ignore))
-    return Result(profile, inferred, diagnostics, strict)
+        found = () if project is None else tuple(tune(project.check(document), warn, ignore))
+        return Result(profile, inferred, found, strict)
+    diagnostics = document_diagnostics(document, profile)
+    if project is not None:
+        diagnostics = [*diagnostics, *project.check(document)]
+    return Result(profile, inferred, tuple(tune(diagnostics, warn, ignore)), strict)
+
+
+def _resolve_ontology(ontology) -> Ontology | None:
+    """The ontology layer's hook into this check path: None, or a compiled Ontology."""
+    if ontology is None:
+        return None
+    from ._ontology import resolve
+
+    return resolve(ontology)
 
 
 def _fast_is_clean(document: object, profile: str | None, engine: str) -> bool:
@@ -138,9 +158,12 @@ def iter_errors(
     warn: Iterable[str] = (),
     ignore: Iterable[str] = (),
     engine: str = "auto",
+    ontology: Ontology | str | os.PathLike[str] | None = None,
 ) -> Iterator[Diagnostic]:
     """Yield every diagnostic (errors and warnings) for a parsed document."""
-    yield from check(document, profile, warn=warn, ignore=ignore, engine=engine).diagnostics
+    yield from check(
+        document, profile, warn=warn, ignore=ignore, engine=engine, ontology=ontology
+    ).diagnostics
 
 
 def validate(
@@ -151,9 +174,12 @@ def validate(
     ignore: Iterable[str] = (),
     strict: bool = False,
     engine: str = "auto",
+    ontology: Ontology | str | os.PathLike[str] | None = None,
 ) -> None:
     """Raise `ValidationError` when the document has an error (or a warning, with strict)."""
-    result = check(document, profile, warn=warn, ignore=ignore, strict=strict, engine=engine)
+    result = check(
+        document, profile, warn=warn, ignore=ignore, strict=strict, engine=engine, ontology=ontology
+    )
     if not result.valid:
         raise ValidationError(result.diagnostics)
 
@@ -166,6 +192,9 @@ def is_valid(
     ignore: Iterable[str] = (),
     strict: bool = False,
     engine: str = "auto",
+    ontology: Ontology | str | os.PathLike[str] | None = None,
 ) -> bool:
     """True when the document has no error (and no warning, with strict)."""
-    return check(document, profile, warn=warn, ignore=ignore, strict=strict, engine=engine).valid
+    return check(
+        document, profile, warn=warn, ignore=ignore, strict=strict, engine=engine, ontology=ontology
+    ).valid

@@ -17,6 +17,7 @@ from ._walk import Item, read_file
 
 if TYPE_CHECKING:
     from ._loading import Position
+    from ._ontology import Ontology
 
 #: Items sent to a worker at once: large enough that inter-process overhead stays small next to
 #: checking, small enough that a slow file does not hold many finished ones back.
@@ -36,6 +37,8 @@ class Options:
     #: _api.ENGINES: "auto" and "fast" first try the fast engine (_fast.py), which passes a clean file without
     #: the loader and the reference engine (same reports: tests/test_engines_equivalence.py).
     engine: str = "auto"
+    #: The project's ontology (--ontology), checked on every file after the format.
+    ontology: Ontology | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,12 +109,13 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
         if data is None:
             return report(*_tuned(problems, (None,) * len(problems), options))
     if options.engine != "reference":
-        clean, profile = fast_clean(data, options.profile, options.engine)
+        clean, profile, decoded = fast_clean(data, options.profile, options.engine)
         if clean:
-            return report((), (), profile, options.profile is None)
+            project, _ = _tuned(*_unplaced(ontology_of_decoded(options.ontology, decoded)), options)
+            return report(project, _positions(data, project, options), profile, options.profile is None)
     # The loader is imported only for a file the fast engine did not pass: a run of clean files,
     # one small file above all, does without it.
-    from ._loading import load_positioned, locate
+    from ._loading import load_positioned
 
     loaded = load_positioned(data)
     diagnostics, positions = _tuned(loaded.diagnostics, loaded.positions, options)
@@ -125,6 +129,7 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
             ignore=options.ignore,
             strict=options.strict,
             engine=options.engine,
+            ontology=options.ontology,
         )
     except Exception as error:  # a validator bug must cost one file, not the whole run
         failure = Diagnostic(
@@ -135,20 +140,41 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
         )
         return report((*diagnostics, failure), (*positions, None))
     found = result.diagnostics
-    where: tuple[Position | None, ...] = (None,) * len(found)
-    if found and options.positions:
-        known = locate(data.decode("utf-8", "replace").removeprefix("\ufeff"), {d.pointer for d in found})
-        where = tuple(known.get(d.pointer) for d in found)
+    where = _positions(data, found, options)
     return report((*diagnostics, *found), (*positions, *where), result.profile, result.inferred)
 
 
-def fast_clean(data: bytes, profile: str | None, engine: str) -> tuple[bool, str | None]:
-    """(True, the profile used) when the fast engine proves the file clean."""
+def _unplaced(diagnostics) -> tuple[tuple[Diagnostic, ...], tuple[None, ...]]:
+    return tuple(diagnostics), (None,) * len(diagnostics)
+
+
+def _positions(data: bytes, found: tuple[Diagnostic, ...], options: Options) -> tuple[Position | None, ...]:
+    """Line and column of each diagnostic when asked for (a scan of the file's text)."""
+    if not (found and options.positions):
+        return (None,) * len(found)
+    from ._loading import locate
+
+    known = locate(data.decode("utf-8", "replace").removeprefix("\ufeff"), {d.pointer for d in found})
+    return tuple(known.get(d.pointer) for d in found)
+
+
+def fast_clean(data: bytes, profile: str | None, engine: str) -> tuple[bool, str | None, object]:
+    """(True, the profile used, the decoded document) when the fast engine proves the file clean."""
     try:
-        from ._fast import clean_bytes
+        from ._fast import decode_clean
     except ImportError:  # msgspec is missing: "auto" goes on without it ("fast" is refused earlier)
-        return False, None
-    return clean_bytes(data, profile)
+        return False, None, None
+    return decode_clean(data, profile)
+
+
+def ontology_of_decoded(ontology: Ontology | None, decoded: object) -> list[Diagnostic]:
+    """The ontology layer's hook for a file the fast engine passed: its diagnostics, read from the
+    structs the fast engine decoded (the file is not parsed again)."""
+    if ontology is None:
+        return []
+    from ._ontology import view_of_struct
+
+    return ontology.check_view(view_of_struct(decoded))
 
 
 def __getattr__(name: str):
