@@ -13,9 +13,9 @@ import pytest
 
 import aimmo_gt
 from aimmo_gt import Ontology, OntologyError, check
+from aimmo_gt._check import Options, check_item
 from aimmo_gt._cli import main
 from aimmo_gt._ontology import ONTOLOGY_RULES, fold
-from aimmo_gt._check import Options, check_item
 from aimmo_gt._walk import Item
 from conftest import TESTS, load_json, rule_pointers
 

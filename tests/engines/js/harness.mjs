@@ -28,7 +28,10 @@ function load(bundle) {
   const ajv = new Ajv2020({ allowUnionTypes: true, logger });
   // Our keywords, read from the vocabulary meta-schema the bundle embeds: annotations only, so
   // that ajv checks exactly the structure the standard keywords state.
-  for (const keyword of Object.keys(bundle.$defs[VOCABULARY].properties)) {
+  // A schema derived from a project's ontology embeds no vocabulary: standard keywords only, which
+  // strict mode proves (an unknown keyword or format is an error).
+  const vocabulary = bundle.$defs?.[VOCABULARY];
+  for (const keyword of Object.keys(vocabulary ? vocabulary.properties : {})) {
     ajv.addKeyword({ keyword, schemaType: ["boolean", "string", "array", "object"] });
   }
   // Our formats are always valid here: format assertion is our vocabulary's job, not structure's.
