@@ -848,7 +848,7 @@ def derived_schema(ontology: Ontology, profile: str | None = None) -> dict:
             "type": "object",
             "properties": {"attributes": _attributes_schema(ontology.classification.common)},
         }
-        classes["if"] = {"type": "object", "required": ["label"]}
+        classes["if"] = {"type": "object", "properties": {"label": {"type": "string"}}, "required": ["label"]}
         classes["then"] = {"type": "object", "allOf": classes.pop("allOf")}
         project["allOf"] = [classes]
     digest = hashlib.sha256(_canonical(ontology.data).encode()).hexdigest()[:16]
