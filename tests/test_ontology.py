@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import pickle
+import re
 import sys
 import tomllib
 from pathlib import Path
@@ -466,3 +467,17 @@ def test_a_file_clean_for_the_format_is_checked_on_what_the_fast_engine_decoded(
     faulty = json.dumps(_with("/annotations/1/label", "Pedestrian")).encode()
     report = check_item(Item("b.json", data=faulty), options, 1 << 20)
     assert rule_pointers(report.diagnostics) == [("ontology.class", "/annotations/1/label")]
+
+
+def test_the_readme_example_prints_what_the_readme_says(tmp_path, capsys, monkeypatch):
+    readme = (TESTS.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## A project's ontology\n", 1)[1].split("\n## ", 1)[0]
+    ontology, frame = re.findall(r"```json\n(.*?)```", section, re.DOTALL)
+    (console,) = re.findall(r"```console\n(.*?)```", section, re.DOTALL)
+    command, *expected = console.splitlines()
+    (tmp_path / "ontology.json").write_text(ontology, encoding="utf-8")
+    (tmp_path / "frame.json").write_text(frame, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert command.startswith("$ aimmo-gt ")
+    assert main(command.removeprefix("$ aimmo-gt ").split()) == 1
+    assert capsys.readouterr().out.splitlines() == expected

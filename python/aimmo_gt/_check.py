@@ -202,9 +202,7 @@ def _ontology_of_decoded(ontology: Ontology | None, decoded: object) -> list[Dia
     """For a file the fast engine passed: read from its structs (the file is not parsed again)."""
     if ontology is None:
         return []
-    from ._ontology import view_of_struct
-
-    return ontology.check_view(view_of_struct(decoded))
+    return ontology.check_decoded(decoded)
 
 
 def _positions(data: bytes, found: tuple[Diagnostic, ...], options: Options) -> tuple[Position | None, ...]:

@@ -436,23 +436,35 @@ class Ontology:
         return self.check_view(view_of_document(document))
 
     def check_view(self, view: View) -> list[Diagnostic]:
-        """The ontology diagnostics of a document's view. Annotations whose (type, label,
-        attributes) were found clean before are not looked at again."""
+        """The ontology diagnostics of a document's view."""
+        found = self._annotations(view)
+        self._document(view, found)
+        return found
+
+    def check_decoded(self, document: Any) -> list[Diagnostic]:
+        """The ontology diagnostics of a document the fast engine decoded. Each annotation's (type,
+        label, attributes) is encoded in one C call; when every one was found clean before, the
+        annotations are not looked at again (an export repeats a few combinations many times)."""
+        from msgspec.json import encode
+
         try:
-            signatures = set(zip(view.kinds, view.labels, map(repr, view.attributes), strict=True))
-            signatures.add((None, view.label, repr(view.document_attributes)))
-        except TypeError:  # an unhashable label (a list): the format reports it; no shortcut
+            signatures = set(map(encode, map(_kind_label_attributes, document.annotations)))
+        except Exception:  # nothing the fast engine decodes fails here; a surprise costs only speed
             signatures = None
         if signatures is not None and signatures <= self._good:
-            return []
-        found = self._diagnose(view)
+            found: list[Diagnostic] = []
+            self._document(view_of_struct(document, annotations=False), found)
+            return found
+        view = view_of_struct(document)
+        found = self._annotations(view)
         if signatures is not None and not found:
             if len(self._good) > _CACHE_LIMIT:
                 self._good.clear()
             self._good |= signatures
+        self._document(view, found)
         return found
 
-    def _diagnose(self, view: View) -> list[Diagnostic]:
+    def _annotations(self, view: View) -> list[Diagnostic]:
         found: list[Diagnostic] = []
         for i, (kind, label, attributes) in enumerate(
             zip(view.kinds, view.labels, view.attributes, strict=True)
@@ -465,6 +477,10 @@ class Ontology:
                     found.append(_type_problem(kind, config, self.types, i))
                 continue
             self._classed(config, label, attributes, ("annotations", i), found)
+        return found
+
+    def _document(self, view: View, found: list[Diagnostic]) -> None:
+        """The document's classification: its label and attributes."""
         if self.classification is not None:
             if view.label is _MISSING:
                 classes = _listing(self.classification.classes)
@@ -486,7 +502,6 @@ class Ontology:
                     f"the document has the label {view.label!r} but the project has no classification",
                 )
             )
-        return found
 
     def _classed(self, config: Config, label: object, attributes: object, path: tuple, found: list) -> None:
         item = None
@@ -690,18 +705,20 @@ def view_of_document(document: object) -> View:
 
 
 _kind, _label, _attrs = attrgetter("kind"), attrgetter("label"), attrgetter("attributes")
+_kind_label_attributes = attrgetter("kind", "label", "attributes")
 
 
-def view_of_struct(document: Any) -> View:
-    """The view of a document the fast engine decoded (its structs always have every field)."""
+def view_of_struct(document: Any, annotations: bool = True) -> View:
+    """The view of a document the fast engine decoded (its structs always have every field);
+    without `annotations`, of the document's own label and attributes only."""
     from msgspec import UNSET
 
-    annotations = document.annotations
+    items = document.annotations if annotations else ()
     label = document.label
     return View(
-        list(map(_kind, annotations)),
-        list(map(_label, annotations)),
-        list(map(_attrs, annotations)),
+        list(map(_kind, items)),
+        list(map(_label, items)),
+        list(map(_attrs, items)),
         _MISSING if label is UNSET else label,
         document.attributes,
     )
@@ -894,6 +911,8 @@ class _Seen:
     present: dict = field(default_factory=dict)
     lists: dict = field(default_factory=dict)
     strings: dict = field(default_factory=dict)
+    #: class -> keys of lists that held a choice twice (ontology.choice-repeat whatever the ontology)
+    repeats: dict = field(default_factory=dict)
 
 
 class Inferred(NamedTuple):
@@ -952,6 +971,8 @@ def _note(seen: _Seen, label: str, attributes: object) -> None:
         if isinstance(value, list):
             lists.add(key)
             items = [v for v in value if isinstance(v, str)]
+            if len(set(items)) != len(items):
+                seen.repeats.setdefault(label, set()).add(key)
         elif isinstance(value, str):
             strings.add(key)
             items = [value]
@@ -970,6 +991,11 @@ def _class_items(seen: _Seen, subject: str, counts: list, warnings: list) -> lis
             values: Counter = seen.values[label][key]
             definition: dict[str, Any] = {"key": key}
             is_list = key in seen.lists[label]
+            if key in seen.repeats.get(label, ()):
+                warnings.append(
+                    f"{subject} {label!r}: attribute {key!r} holds a choice twice in one list, which no "
+                    "ontology allows (ontology.choice-repeat)"
+                )
             if is_list and key in seen.strings[label]:
                 warnings.append(
                     f"{subject} {label!r}: attribute {key!r} holds both lists and strings; drafted as "
@@ -988,7 +1014,10 @@ def _class_items(seen: _Seen, subject: str, counts: list, warnings: list) -> lis
             if definition["type"] != "input" and not definition["choices"]:
                 definition["type"] = "input"  # only empty lists were seen
                 del definition["choices"]
-                warnings.append(f"{subject} {label!r}: attribute {key!r} held only empty lists")
+                warnings.append(
+                    f"{subject} {label!r}: attribute {key!r} held only empty lists: drafted as a free "
+                    "input, which a list fails (ontology.value-type); give it its choices"
+                )
             if seen.present[label][key] < seen.classes[label]:
                 definition["optional"] = True
             attributes.append(definition)
