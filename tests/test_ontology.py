@@ -107,26 +107,26 @@ def _with(pointer: str, value) -> dict:
         (
             "/annotations/1/label",
             "Traffic  Light ",
-            "'Traffic  Light ' is not a class of bbox; did you mean 'traffic light'? "
-            "(classes: 'car', 'pedestrian', 'traffic light')",
+            '"Traffic  Light " is not a class of bbox; did you mean "traffic light"? '
+            '(classes: "car", "pedestrian", "traffic light")',
         ),
         (
             "/annotations/1/label",
             "traffic_light",  # `_` is not white space: no suggestion, the classes are listed
-            "'traffic_light' is not a class of bbox (classes: 'car', 'pedestrian', 'traffic light')",
+            '"traffic_light" is not a class of bbox (classes: "car", "pedestrian", "traffic light")',
         ),
         (
             "/annotations/0/attributes/occlusion",
             "30 %",
-            "'30 %' is not a choice of 'occlusion' (choices: '0%', '30%', '50%')",
+            '"30 %" is not a choice of "occlusion" (choices: "0%", "30%", "50%")',
         ),
         (
             "/annotations/0/attributes/lights/0",
             "Brake",
-            "'Brake' is not a choice of 'lights'; did you mean 'brake'? (choices: 'brake', 'turn_left', "
-            "'turn_right')",
+            '"Brake" is not a choice of "lights"; did you mean "brake"? (choices: "brake", "turn_left", '
+            '"turn_right")',
         ),
-        ("/attributes/weather", "SUNNY", "'SUNNY' is not a choice of 'weather'; did you mean 'sunny'? "),
+        ("/attributes/weather", "SUNNY", '"SUNNY" is not a choice of "weather"; did you mean "sunny"? '),
     ],
 )
 def test_messages_name_the_allowed_values_and_suggest_a_folded_match(pointer, value, message):
@@ -142,7 +142,7 @@ def test_an_unknown_key_suggests_the_defined_one():
         ("ontology.attribute", "/annotations/0/attributes/Occlusion"),
         ("ontology.attribute-missing", "/annotations/0/attributes"),
     ]
-    assert "did you mean 'occlusion'?" in found[0].message
+    assert 'did you mean "occlusion"?' in found[0].message
 
 
 def test_fold():
@@ -249,17 +249,17 @@ LONG = "x" * 51
         (
             lambda d: d["annotationConfigs"][0]["commonAttributes"][0].update(key="occ.lusion"),
             "/key",
-            "'.', '$' or '%'",
+            '".", "$" or "%"',
         ),
         (
             lambda d: d["annotationConfigs"][0]["commonAttributes"][0].update(key="$occlusion"),
             "/key",
-            "'.', '$' or '%'",
+            '".", "$" or "%"',
         ),
         (
             lambda d: d["annotationConfigs"][0]["commonAttributes"][0].update(key="occlusion%"),
             "/key",
-            "'.', '$' or '%'",
+            '".", "$" or "%"',
         ),
         (
             lambda d: d["annotationConfigs"][0]["commonAttributes"][0].update(key=LONG),
@@ -276,7 +276,7 @@ LONG = "x" * 51
         (
             lambda d: d["annotationConfigs"][0]["commonAttributes"][0]["choices"].append({"value": "30%"}),
             "/choices/3",
-            "choice '30%' is defined twice",
+            'choice "30%" is defined twice',
         ),
         (
             lambda d: d["annotationConfigs"][0]["classItems"][1].update(
@@ -307,12 +307,12 @@ LONG = "x" * 51
         (
             lambda d: d["annotationConfigs"][0].update(annotationType="box"),
             "/annotationType",
-            "is not one of",
+            "must be one of",
         ),
         (
             lambda d: d["annotationConfigs"][0]["classItems"][1].update(valeu="x"),
             "/valeu",
-            "did you mean 'value'",
+            'did you mean "value"',
         ),
         (
             lambda d: d["annotationConfigs"][0]["commonAttributes"][0].pop("choices"),
@@ -324,14 +324,14 @@ LONG = "x" * 51
                 validation={"min": 1}
             ),
             "/classItems/0/attributes/2",
-            "'format' is a required property",
+            '"format" is required',
         ),
         (
             lambda d: d["annotationConfigs"][0]["commonAttributes"][0].update(validation={"minCount": 1}),
             "/commonAttributes/0/validation",
             "not allowed",
         ),
-        (lambda d: d.pop("annotationConfigs"), "", "'annotationConfigs' is a required property"),
+        (lambda d: d.pop("annotationConfigs"), "", '"annotationConfigs" is required'),
     ],
 )
 def test_what_aimmo_settings_cannot_hold_is_refused(change, pointer, words):
@@ -362,7 +362,7 @@ def test_choices_may_hold_percent_and_one_class_value_may_serve_several_types():
     ("text", "message"),
     [
         ('{"annotationConfigs": [}', "not valid JSON (line 1 column 24)"),
-        ('{"annotationConfigs": [], "annotationConfigs": []}', "'annotationConfigs' appears twice"),
+        ('{"annotationConfigs": [], "annotationConfigs": []}', '"annotationConfigs" appears twice'),
         ('{"annotationConfigs": [NaN]}', "NaN is not JSON"),
         ("", "not valid JSON"),
     ],
@@ -443,7 +443,7 @@ def test_cli_broken_ontology_is_a_usage_error_naming_file_and_pointer(tmp_path, 
     captured = capsys.readouterr()
     assert status == 2 and captured.out == ""
     assert "nothing was checked" in captured.err
-    assert f"{path}:/annotationConfigs/0/classItems/1/value: class 'car' is defined twice" in captured.err
+    assert f'{path}:/annotationConfigs/0/classItems/1/value: class "car" is defined twice' in captured.err
     assert "Traceback" not in captured.err
     assert main(["validate", "--ontology", str(tmp_path / "missing.json"), str(tmp_path)]) == 2
     assert "cannot read the ontology file" in capsys.readouterr().err

@@ -52,7 +52,7 @@ def test_infer_then_validate_reports_nothing_of_the_ontology(tmp_path, capsys):
     # --counts: one line per class and per value, rarest first, on standard error.
     counts = [line.split(maxsplit=1) for line in err.splitlines() if line[:8].strip().isdigit()]
     assert counts and [int(n) for n, _ in counts] == sorted(int(n) for n, _ in counts)
-    assert any(what == "bbox 'car'" for _, what in counts)
+    assert any(what == 'bbox "car"' for _, what in counts)
     # The example export holds deliberately broken files: the format complains, the ontology does not.
     assert report["summary"]["invalid"] > 0
     assert _ontology_rules(report) == []
@@ -159,7 +159,7 @@ def test_optional_where_some_annotations_lack_the_key_and_multi_choice_where_lis
             {"key": "occlusion", "type": "choice", "choices": ["0%"], "optional": True},
         ],
     }
-    assert ("bbox 'car' lights='brake'", 2) in drafted.counts
+    assert ('bbox "car" lights="brake"', 2) in drafted.counts
     assert "classification" not in drafted.data
 
 
@@ -179,7 +179,7 @@ def test_an_empty_list_is_a_multiple_choice_of_none_and_only_empty_lists_are_sai
         d for d in Ontology.from_data(drafted.data).check(documents[1]) if d.pointer.endswith("/e")
     ]
     assert drafted.warnings == [
-        "bbox 'car': attribute 'e' held only empty lists: drafted as a free input, "
+        'bbox "car": attribute "e" held only empty lists: drafted as a free input, '
         "which a list fails (ontology.value-type); give it its choices"
     ]
 
@@ -199,8 +199,8 @@ def test_what_no_ontology_can_hold_is_said():
         },
     ]
     warnings = "\n".join(infer(documents).warnings)
-    assert "'.', '$' or '%'" in warnings
+    assert '".", "$" or "%"' in warnings
     assert "both lists and strings" in warnings
     assert "have no label while 1 have one" in warnings
-    assert "'k' holds a choice twice" in warnings
+    assert '"k" holds a choice twice' in warnings
     assert check(documents[0], ontology=Ontology.from_data({"annotationConfigs": []})).diagnostics

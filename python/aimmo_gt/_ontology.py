@@ -22,7 +22,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ._diagnostics import Diagnostic, pointer_from_path
+from ._diagnostics import Diagnostic, as_json, pointer_from_path
 from ._rules import Rule, _table
 
 #: The ontology rules (DECISIONS.md "Ontology"): each diagnostic points at the smallest node at fault.
@@ -89,7 +89,7 @@ def fold(text: str) -> str:
 
 def _listing(values: Iterable[str], limit: int = 12) -> str:
     values = list(values)
-    shown = ", ".join(map(repr, values[:limit]))
+    shown = ", ".join(map(as_json, values[:limit]))
     return (
         shown + (f", ... ({len(values) - limit} more)" if len(values) > limit else "") if values else "none"
     )
@@ -97,7 +97,7 @@ def _listing(values: Iterable[str], limit: int = 12) -> str:
 
 def _suggest(value: str, folded: Mapping[str, str]) -> str:
     close = folded.get(fold(value))
-    return f"; did you mean {close!r}?" if close is not None and close != value else ""
+    return f"; did you mean {as_json(close)}?" if close is not None and close != value else ""
 
 
 # --- The compiled model: what a class or a value is, and where the ontology file defines it.
@@ -222,7 +222,7 @@ def _no_duplicates(pairs: list) -> dict:
     if len(result) != len(pairs):
         seen: set = set()
         key = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
-        raise ValueError(f"the key {key!r} appears twice in one object")
+        raise ValueError(f"the key {as_json(key)} appears twice in one object")
     return result
 
 
@@ -263,7 +263,7 @@ def read(path: str | os.PathLike) -> object:
 
 def _schema_message(diagnostic: Diagnostic) -> str:
     if diagnostic.rule == "schema.pattern" and diagnostic.pointer.endswith("/key"):
-        return "an attribute key may not hold '.', '$' or '%' (AIMMO's project settings refuse them)"
+        return 'an attribute key may not hold ".", "$" or "%" (AIMMO\'s project settings refuse them)'
     if diagnostic.rule == "schema.maxLength":
         return f"longer than {MAX_LENGTH} characters, the most AIMMO's project settings hold"
     return diagnostic.message
@@ -286,7 +286,7 @@ def problems(data: object) -> list[tuple[str, str]]:
             found.append(
                 (
                     f"/annotationConfigs/{i}/annotationType",
-                    f"annotation type {kind!r} is configured twice "
+                    f"annotation type {as_json(kind)} is configured twice "
                     f"(first at /annotationConfigs/{seen_types[kind]})",
                 )
             )
@@ -302,7 +302,7 @@ def _first_seen(items: Iterable[tuple[str, str]], what: str) -> Iterator[tuple[s
     first: dict[str, str] = {}
     for value, pointer in items:
         if value in first:
-            yield pointer, f"{what} {value!r} is defined twice (first at {first[value]})"
+            yield pointer, f"{what} {as_json(value)} is defined twice (first at {first[value]})"
         else:
             first[value] = pointer
 
@@ -331,7 +331,7 @@ def _config_problems(config: dict, pointer: str) -> list[tuple[str, str]]:
             key = attribute["key"]
             if key in first:
                 found.append(
-                    (f"{where}/key", f"attribute key {key!r} is defined twice (first at {first[key]})")
+                    (f"{where}/key", f"attribute key {as_json(key)} is defined twice (first at {first[key]})")
                 )
             first.setdefault(key, f"{where}/key")
     return found
@@ -499,7 +499,7 @@ class Ontology:
                 _diagnostic(
                     "ontology.label-unexpected",
                     ("label",),
-                    f"the document has the label {view.label!r} but the project has no classification",
+                    f"the document has the label {as_json(view.label)} but the project has no classification",
                 )
             )
 
@@ -512,7 +512,8 @@ class Ontology:
                     _diagnostic(
                         "ontology.class",
                         (*path, "label"),
-                        f"{label!r} is not a class of {config.subject}{_suggest(label, config.folded)} "
+                        f"{as_json(label)} is not a class of {config.subject}"
+                        f"{_suggest(label, config.folded)} "
                         f"(classes: {_listing(config.classes)})",
                     )
                 )
@@ -531,12 +532,16 @@ class Ontology:
             if attribute is None:
                 if item is not None:
                     folded = item.folded_keys
-                    whose = f"{config.subject} {item.value!r}" if config.type else f"class {item.value!r}"
+                    whose = (
+                        f"{config.subject} {as_json(item.value)}"
+                        if config.type
+                        else f"class {as_json(item.value)}"
+                    )
                     found.append(
                         _diagnostic(
                             "ontology.attribute",
                             (*where, key),
-                            f"attribute {key!r} is not defined for {whose}{_suggest(key, folded)} "
+                            f"attribute {as_json(key)} is not defined for {whose}{_suggest(key, folded)} "
                             f"(attributes: {_listing(item.attributes)})",
                         )
                     )
@@ -549,8 +554,8 @@ class Ontology:
                     _diagnostic(
                         "ontology.attribute-missing",
                         where,
-                        f"attribute {key!r} is missing: {config.subject if config.type else 'class'} "
-                        f"{item.value!r} requires it (optional: false)",
+                        f"attribute {as_json(key)} is missing: {config.subject if config.type else 'class'} "
+                        f"{as_json(item.value)} requires it (optional: false)",
                     )
                 )
 
@@ -572,10 +577,13 @@ def _diagnostic(rule: str, path: tuple, message: str) -> Diagnostic:
 def _type_problem(kind: str, config: Config | None, types: frozenset[str], index: int) -> Diagnostic:
     if config is not None:
         message = (
-            f"annotation type {kind!r} is switched off in this project (isActive: false at {config.pointer})"
+            f"annotation type {as_json(kind)} is switched off in this project "
+            f"(isActive: false at {config.pointer})"
         )
     else:
-        message = f"annotation type {kind!r} is not used by this project (types: {_listing(sorted(types))})"
+        message = (
+            f"annotation type {as_json(kind)} is not used by this project (types: {_listing(sorted(types))})"
+        )
     return _diagnostic("ontology.type", ("annotations", index, "type"), message)
 
 
@@ -584,7 +592,9 @@ def _value(attribute: Attribute, value: object, path: tuple, found: list) -> Non
     if isinstance(value, list):
         if attribute.type != "multi_choice":
             takes = "one choice (a string)" if attribute.type == "choice" else "a string"
-            found.append(_diagnostic("ontology.value-type", path, f"{key!r} takes {takes}, not a list"))
+            found.append(
+                _diagnostic("ontology.value-type", path, f"{as_json(key)} takes {takes}, not a list")
+            )
             return
         first: dict[str, int] = {}
         for i, item in enumerate(value):
@@ -597,7 +607,7 @@ def _value(attribute: Attribute, value: object, path: tuple, found: list) -> Non
                     _diagnostic(
                         "ontology.choice-repeat",
                         (*path, i),
-                        f"{item!r} is chosen twice in {key!r} (first as item {first[item]})",
+                        f"{as_json(item)} is chosen twice in {as_json(key)} (first as item {first[item]})",
                     )
                 )
             first.setdefault(item, i)
@@ -607,7 +617,7 @@ def _value(attribute: Attribute, value: object, path: tuple, found: list) -> Non
                 _diagnostic(
                     "ontology.choice-count",
                     path,
-                    f"{key!r} has {count} choices but needs at least {attribute.min_count} "
+                    f"{as_json(key)} has {count} choices but needs at least {attribute.min_count} "
                     "(validation.minCount)",
                 )
             )
@@ -616,7 +626,7 @@ def _value(attribute: Attribute, value: object, path: tuple, found: list) -> Non
                 _diagnostic(
                     "ontology.choice-count",
                     path,
-                    f"{key!r} has {count} choices but takes at most {attribute.max_count} "
+                    f"{as_json(key)} has {count} choices but takes at most {attribute.max_count} "
                     "(validation.maxCount)",
                 )
             )
@@ -628,7 +638,8 @@ def _value(attribute: Attribute, value: object, path: tuple, found: list) -> Non
             _diagnostic(
                 "ontology.value-type",
                 path,
-                f"{key!r} is a multiple choice: its value is a list of choices, not the string {value!r}",
+                f"{as_json(key)} is a multiple choice: its value is a list of choices, "
+                f"not the string {as_json(value)}",
             )
         )
     elif attribute.type == "choice":
@@ -637,7 +648,11 @@ def _value(attribute: Attribute, value: object, path: tuple, found: list) -> Non
     elif attribute.number:
         if not NUMBER.fullmatch(value):
             found.append(
-                _diagnostic("ontology.number", path, f"{value!r} is not a decimal number, as {key!r} must be")
+                _diagnostic(
+                    "ontology.number",
+                    path,
+                    f"{as_json(value)} is not a decimal number, as {as_json(key)} must be",
+                )
             )
             return
         number = float(value)
@@ -647,7 +662,7 @@ def _value(attribute: Attribute, value: object, path: tuple, found: list) -> Non
         ):
             if bound is not None and outside:
                 side = "below the minimum" if name == "min" else "above the maximum"
-                message = f"{value!r} is {side} {_num(bound)} of {key!r} (validation.{name})"
+                message = f"{as_json(value)} is {side} {_num(bound)} of {as_json(key)} (validation.{name})"
                 found.append(_diagnostic("ontology.range", path, message))
 
 
@@ -659,7 +674,7 @@ def _not_a_choice(attribute: Attribute, value: str, path: tuple) -> Diagnostic:
     return _diagnostic(
         "ontology.choice",
         path,
-        f"{value!r} is not a choice of {attribute.key!r}{_suggest(value, attribute.folded)} "
+        f"{as_json(value)} is not a choice of {as_json(attribute.key)}{_suggest(value, attribute.folded)} "
         f"(choices: {_listing(attribute.choices)})",
     )
 
@@ -985,7 +1000,7 @@ def _note(seen: _Seen, label: str, attributes: object) -> None:
 def _class_items(seen: _Seen, subject: str, counts: list, warnings: list) -> list[dict]:
     items = []
     for label in sorted(seen.classes):
-        counts.append((f"{subject} {label!r}", seen.classes[label]))
+        counts.append((f"{subject} {as_json(label)}", seen.classes[label]))
         attributes = []
         for key in sorted(seen.values.get(label, {})):
             values: Counter = seen.values[label][key]
@@ -993,12 +1008,14 @@ def _class_items(seen: _Seen, subject: str, counts: list, warnings: list) -> lis
             is_list = key in seen.lists[label]
             if key in seen.repeats.get(label, ()):
                 warnings.append(
-                    f"{subject} {label!r}: attribute {key!r} holds a choice twice in one list, which no "
+                    f"{subject} {as_json(label)}: attribute {as_json(key)} holds a choice twice in one list, "
+                    "which no "
                     "ontology allows (ontology.choice-repeat)"
                 )
             if is_list and key in seen.strings[label]:
                 warnings.append(
-                    f"{subject} {label!r}: attribute {key!r} holds both lists and strings; drafted as "
+                    f"{subject} {as_json(label)}: attribute {as_json(key)} holds both lists and strings; "
+                    "drafted as "
                     "multi_choice, so its string values will fail (ontology.value-type)"
                 )
             if is_list:
@@ -1015,14 +1032,15 @@ def _class_items(seen: _Seen, subject: str, counts: list, warnings: list) -> lis
                 definition["type"] = "input"  # only empty lists were seen
                 del definition["choices"]
                 warnings.append(
-                    f"{subject} {label!r}: attribute {key!r} held only empty lists: drafted as a free "
+                    f"{subject} {as_json(label)}: attribute {as_json(key)} held only empty lists: "
+                    "drafted as a free "
                     "input, which a list fails (ontology.value-type); give it its choices"
                 )
             if seen.present[label][key] < seen.classes[label]:
                 definition["optional"] = True
             attributes.append(definition)
             for value in sorted(values):
-                counts.append((f"{subject} {label!r} {key}={value!r}", values[value]))
+                counts.append((f"{subject} {as_json(label)} {key}={as_json(value)}", values[value]))
         item: dict[str, Any] = {"value": label}
         if attributes:
             item["attributes"] = attributes
