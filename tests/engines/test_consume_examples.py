@@ -6,11 +6,14 @@ import json
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
 from aimmo_gt._formats import _ANNOTATION_ID, _OBJECT_ID
+from aimmo_gt._formats import PATTERNS as FORMAT_PATTERNS
 from aimmo_gt._keywords import KEYWORDS
 
 from .conftest import require_node
@@ -73,7 +76,14 @@ def test_javascript_example_checks_structure_and_formats_but_not_the_vocabulary(
     done = _run([*node, str(REPO / VALID)])
     assert done.returncode == 0, done.stderr
     done = _run([*node, str(REPO / BAD_OBJECT_ID)])
-    assert (done.returncode, done.stdout.strip()) == (1, '/file_id: must match format "objectid"'), done
+    # The pattern beside the format, and the format.
+    assert (done.returncode, done.stdout.splitlines()) == (
+        1,
+        [
+            f'/file_id: must match pattern "{FORMAT_PATTERNS["objectid"]}"',
+            '/file_id: must match format "objectid"',
+        ],
+    ), done
     done = _run([*node, str(REPO / BAD_TYPE)])
     assert (done.returncode, done.stdout.strip()) == (1, "/metadata/width: must be integer"), done
     assert _run([*node, str(REPO / BAD_BBOX)]).returncode == 0
@@ -113,3 +123,30 @@ def test_javascript_example_of_the_derived_schema_checks_the_ontology(node_harne
     )
     done = _run([*node, str(project / "invalid" / "ontology-range.json")])
     assert done.returncode == 0, "the page says a number input's min/max is not in the derived schema"
+
+
+def test_the_rust_crate_pinned_is_the_release_ci_runs():
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))
+    (pin,) = [
+        d for d in pyproject["project"]["optional-dependencies"]["test"] if d.startswith("jsonschema-rs")
+    ]
+    assert re.findall(r"cargo add jsonschema@=(\S+) ", CONSUME) == [pin.split("==")[1]]
+
+
+def test_the_vs_code_settings_name_profiles_of_the_tree():
+    (block,) = _blocks("json")
+    settings = json.loads(block)["json.schemas"]
+    assert settings
+    for entry in settings:
+        path = REPO / entry["url"]
+        assert path.is_file() and path.parent.name == "profiles" and not path.name.endswith(".bundle.json")
+        assert all(pattern.startswith("/") and pattern.endswith(".json") for pattern in entry["fileMatch"])
+
+
+def test_the_pointer_to_an_embedded_resource_is_the_bundles_key():
+    (pointer,) = re.findall(r"`(https://schemas\.aimmo-gt\.org/v1/document\.bundle\.json#[^`]+)`", CONSUME)
+    base, fragment = pointer.split("#")
+    bundle = json.loads((REPO / "schemas" / "v1" / "document.bundle.json").read_text("utf-8"))
+    assert bundle["$id"] == base
+    key = unquote(fragment).removeprefix("/$defs/").replace("~1", "/").replace("~0", "~")
+    assert bundle["$defs"][key]["$id"] == key == "https://schemas.aimmo-gt.org/v1/annotations/bbox.json"
