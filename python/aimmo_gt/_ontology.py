@@ -849,8 +849,11 @@ def derived_schema(ontology: Ontology, profile: str | None = None) -> dict:
     name = "document" if profile is None else f"profiles/{profile}"
     bundle = json.loads((schema_dir() / VERSION / f"{name}.bundle.json").read_text(encoding="utf-8"))
     patterns = _format_patterns()
+    # Every keyword our vocabulary declares (the checked ones and the annotations such as `version`).
+    vocabulary = bundle["$defs"].get(f"{BASE_URI}{VERSION}/meta/vocabulary.json", {})
+    drop = frozenset(KEYWORDS) | frozenset(vocabulary.get("properties", ()))
     resources = {
-        uri: _standard(resource, frozenset(KEYWORDS), patterns)
+        uri: _standard(resource, drop, patterns)
         for uri, resource in bundle["$defs"].items()
         if not uri.startswith(f"{BASE_URI}{VERSION}/meta/")
     }

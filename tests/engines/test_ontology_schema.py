@@ -109,7 +109,7 @@ def test_standard_keywords_only():
         Draft202012Validator.check_schema(schema)
         text = json.dumps(schema)
         assert "meta/dialect.json" not in text and '"format"' not in text, name
-        for keyword in ("bboxCorners", "withinImage", "runLength", "uniqueIds", "ordered"):
+        for keyword in ("bboxCorners", "withinImage", "runLength", "uniqueIds", "ordered", "version"):
             assert f'"{keyword}"' not in text, (name, keyword)
 
 
