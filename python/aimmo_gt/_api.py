@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from ._check import ENGINES, PROFILES, Options, Result, check_document, infer_profile, matches, tune
 from ._diagnostics import Diagnostic
 from ._rules import RULES, UNTUNABLE
+
+if TYPE_CHECKING:
+    from ._ontology import Ontology
 
 __all__ = [
     "ENGINES",
@@ -40,12 +45,14 @@ def check_selectors(selectors: Iterable[str]) -> list[str]:
     return [s for s in selectors if not any(matches(rule_id, [s]) for rule_id in RULES)]
 
 
-def selector_problem(warn: Iterable[str], ignore: Iterable[str]) -> str | None:
-    """Why --warn/--ignore (warn=/ignore=) cannot be used, in the words the CLI prints; None when they can."""
+def selector_problem(warn: Iterable[str], ignore: Iterable[str] = ()) -> str | None:
+    """Why rule selectors (--warn/--ignore, warn=/ignore=) cannot be used, in the words the CLI
+    prints; None when they can."""
     selectors = [*warn, *ignore]
     unknown = check_selectors(selectors)
     if unknown:
-        return f"no rule is named {', '.join(map(repr, unknown))} (see 'aimmo-gt rules' for the rule ids)"
+        named = ", ".join(f"{selector!r}{_did_you_mean(selector)}" for selector in unknown)
+        return f"no rule is named {named}; see 'aimmo-gt rules' for the rule ids"
     fixed = sorted(set(selectors) & UNTUNABLE)
     if fixed:
         return (
@@ -53,6 +60,14 @@ def selector_problem(warn: Iterable[str], ignore: Iterable[str]) -> str | None:
             "(a prefix such as 'json.' selects only the rules that can be)"
         )
     return None
+
+
+def _did_you_mean(selector: str) -> str:
+    import difflib
+
+    families = {rule_id.rsplit(".", 1)[0] + "." for rule_id in RULES}
+    close = difflib.get_close_matches(selector, [*RULES, *sorted(families)], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _selectors(name: str, value: object) -> tuple[str, ...]:
@@ -77,20 +92,31 @@ def check(
     ignore: Iterable[str] = (),
     strict: bool = False,
     engine: str = "auto",
+    ontology: Ontology | str | os.PathLike[str] | None = None,
 ) -> Result:
     """Check a parsed document; the profile is inferred when not given.
 
     The document is a JSON value as `json.load` returns it (dict, list, str, int, float, bool, None).
     Anything else (a tuple, a set, NaN, a key that is not a string) is a diagnostic, as in a file,
     whichever the engine. `warn` and `ignore` are lists of rule ids or prefixes, checked as the CLI
-    checks them (TypeError, ValueError). `engine` is one of ENGINES.
+    checks them (TypeError, ValueError). `engine` is one of ENGINES. `ontology` (an `Ontology`, or
+    the path of an ontology file) adds the project's classes and attributes; a broken ontology file
+    raises `OntologyError`.
     """
     warn, ignore = _selectors("warn", warn), _selectors("ignore", ignore)
     problem = selector_problem(warn, ignore)
     if problem:
         raise ValueError(problem)
-    options = Options(profile, warn, ignore, strict, engine=engine)
+    options = Options(profile, warn, ignore, strict, engine=engine, ontology=_ontology(ontology))
     return check_document(document, options)
+
+
+def _ontology(ontology: Ontology | str | os.PathLike[str] | None) -> Ontology | None:
+    if ontology is None:
+        return None
+    from ._ontology import resolve
+
+    return resolve(ontology)
 
 
 def iter_errors(
@@ -100,9 +126,12 @@ def iter_errors(
     warn: Iterable[str] = (),
     ignore: Iterable[str] = (),
     engine: str = "auto",
+    ontology: Ontology | str | os.PathLike[str] | None = None,
 ) -> Iterator[Diagnostic]:
     """Yield every diagnostic (errors and warnings) for a parsed document."""
-    yield from check(document, profile, warn=warn, ignore=ignore, engine=engine).diagnostics
+    yield from check(
+        document, profile, warn=warn, ignore=ignore, engine=engine, ontology=ontology
+    ).diagnostics
 
 
 def validate(
@@ -113,9 +142,12 @@ def validate(
     ignore: Iterable[str] = (),
     strict: bool = False,
     engine: str = "auto",
+    ontology: Ontology | str | os.PathLike[str] | None = None,
 ) -> None:
     """Raise `ValidationError` when the document has an error (or a warning, with strict)."""
-    result = check(document, profile, warn=warn, ignore=ignore, strict=strict, engine=engine)
+    result = check(
+        document, profile, warn=warn, ignore=ignore, strict=strict, engine=engine, ontology=ontology
+    )
     if not result.valid:
         raise ValidationError(result.diagnostics)
 
@@ -128,6 +160,9 @@ def is_valid(
     ignore: Iterable[str] = (),
     strict: bool = False,
     engine: str = "auto",
+    ontology: Ontology | str | os.PathLike[str] | None = None,
 ) -> bool:
     """True when the document has no error (and no warning, with strict)."""
-    return check(document, profile, warn=warn, ignore=ignore, strict=strict, engine=engine).valid
+    return check(
+        document, profile, warn=warn, ignore=ignore, strict=strict, engine=engine, ontology=ontology
+    ).valid

@@ -295,7 +295,7 @@ class Walker:
             try:
                 info = os.stat(path)
             except OSError as error:
-                if error.errno == errno.ENAMETOOLONG and (entry_is_dir or name.endswith(self.suffix)):
+                if error.errno == errno.ENAMETOOLONG and (entry_is_dir or name.lower().endswith(self.suffix)):
                     # Every file found is checked or reported: a folder past PATH_MAX was skipped silently.
                     what = "directory" if entry_is_dir else "file"
                     yield _unreadable(
@@ -318,7 +318,7 @@ class Walker:
                     continue
                 ancestors[inode] = path
                 stack.append((path, inode, iter(below)))
-            elif name.endswith(self.suffix):
+            elif name.lower().endswith(self.suffix):
                 if info is not None and (info.st_dev, info.st_ino) in self.skip:
                     continue
                 if info is not None and not stat.S_ISREG(info.st_mode):
