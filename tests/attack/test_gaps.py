@@ -112,7 +112,7 @@ def test_hidden_files_and_folders_are_checked(tmp_path, cli):
         str(tmp_path / ".x.json"),
     ]
     skipped = cli("validate", "--exclude", ".*", tmp_path)
-    assert skipped.code == 0 and "no *.json file found" in skipped.err
+    assert skipped.code == 2 and "no *.json file to check" in skipped.err
 
 
 def test_exclude_is_case_sensitive(tmp_path, cli):
