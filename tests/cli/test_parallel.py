@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tracemalloc
 
 import pytest
@@ -88,12 +89,11 @@ def _read_back(fmt: str, text: str, root) -> object:
         assert suite is not None
         return (int(suite.get("tests", "0")), int(suite.get("failures", "0")))
     found = []
+    rule = re.compile(r": ([a-z]+\.[A-Za-z-]+)(?: \(warning\))?: ")
     for line in text.splitlines():
         if line.startswith(str(root)):
-            place, rule = line.split(": ")[:2]
-            found.append(
-                (os.path.relpath(place.split(".json:")[0].split(".json")[0] + ".json", root), rule.split()[0])
-            )
+            path = line[: line.index(".json") + len(".json")]
+            found.append((os.path.relpath(path, root), rule.search(line[len(path) :]).group(1)))
     return sorted(found)
 
 
