@@ -189,10 +189,9 @@ def test_every_option_of_validate_is_a_key_and_a_new_one_joins_without_code(tmp_
     assert {a.dest for a in validate._actions} >= set(values)
 
     # Options other changes add to validate are keys at once, whatever their kind.
-    # (Each added here unless its change has landed: then validate has it already, as --upload.)
-    def add(option: str, **kwargs) -> None:
-        if option not in validate._option_string_actions:
-            validate.add_argument(option, **kwargs)
+    def add(name: str, **kwargs) -> None:  # those that have landed are there already
+        if name not in validate._option_string_actions:
+            validate.add_argument(name, **kwargs)
 
     add("--resources", metavar="DIR")
     add("--ontology", metavar="FILE")
