@@ -21,6 +21,13 @@ DIALECT = BASE + "meta/dialect.json"
 _ABOUT = frozenset({"$schema", "$id", "title", "description", "examples", "$comment", "$defs", "version"})
 
 
+#: How a definition's `$defs` variants are used, by the definition's path.
+_VARIANT_USE = {
+    "defs/metadata.json": "Used by the profiles next to the definition above, which it narrows:",
+    "defs/purpose.json": "Used by a validator next to the profile, for the purpose it names:",
+}
+
+
 class Unsupported(ValueError):
     """A keyword this generator cannot put in words: the reference would silently miss a rule."""
 
@@ -193,7 +200,8 @@ class Schemas:
             elif name == "propertyNames":
                 said.append("names: " + "; ".join(self.constraints(value, base)))
             elif name == "not":
-                said.append("not " + "; ".join(self.constraints(value, base)))
+                words = "not " + "; ".join(self.constraints(value, base))
+                said.append(f"{words} ({value['description']})" if "description" in value else words)
             elif name == "additionalProperties" and value is False:
                 said.append("no other fields")
             elif name == "dependentRequired":
@@ -204,6 +212,10 @@ class Schemas:
                 )
             elif name == "required":
                 said.append("requires " + ", ".join(map(_code, value)))
+            elif name == "anyOf":
+                said.append(
+                    "any of " + " or ".join(f"({'; '.join(self.constraints(p, base))})" for p in value)
+                )
             elif name in self.vocabulary:
                 said.append(self.keyword(name, value))
             else:
@@ -363,8 +375,35 @@ class Schemas:
         for name, variant in schema.get("$defs", {}).items():
             variant_uri = f"{uri}#/$defs/{name}"
             lines += ["", *self.heading(4, variant_uri, f"{variant['title']} (`$defs/{name}`)")]
-            lines += ["Used by the profiles next to the definition above, which it narrows:", ""]
+            if "description" in variant:
+                lines += [variant["description"], ""]
+            lines += [_VARIANT_USE.get(self.paths[uri], _VARIANT_USE["defs/metadata.json"]), ""]
             lines += [f"- {line}" for line in self.narrowing(variant, uri, "")]
+        return lines + self.example(schema, all_of_them=True)
+
+    def ontology_section(self) -> list[str]:
+        uri = BASE + "ontology.json"
+        schema = self.files[uri]
+        lines = self.heading(2, uri, f"{schema['title']} (`ontology.json`)") + self.about(uri, schema)
+        lines += ["", "Not a GT document: the file `aimmo-gt validate --ontology FILE` reads. Fields:", ""]
+        lines += self.table(self.rows(schema, uri))
+        for name, sub in schema["$defs"].items():
+            sub_uri = f"{uri}#/$defs/{name}"
+            lines += ["", *self.heading(3, sub_uri, f"`{name}`")]
+            if sub.get("description"):
+                lines += [sub["description"], ""]
+            if "properties" in sub:
+                lines += self.table(self.rows(sub, sub_uri))
+                said = self.constraints(sub, sub_uri, skip=frozenset({"properties", "required", "allOf"}))
+                if said:
+                    lines += ["", "As a whole: " + "; ".join(said) + "."]
+                branches = sub.get("allOf", [])
+                if any("description" not in branch for branch in branches):
+                    raise Unsupported(f"{sub_uri}: every allOf branch needs a description to be worded")
+                lines += ["", *(f"- {branch['description']}" for branch in branches)] if branches else []
+            else:
+                said = self.constraints(sub, sub_uri)
+                lines += [f"Type: {self.kind(sub, sub_uri)}" + (f"; {'; '.join(said)}." if said else ".")]
         return lines + self.example(schema, all_of_them=True)
 
     def formats_section(self) -> list[str]:
@@ -450,6 +489,7 @@ class Schemas:
             + ", ".join(f"[{self.files[u]['title']}](#{self.anchor(u)})" for u in self.defs),
             "- [Formats](#formats)",
             "- [Semantic vocabulary](#vocabulary)",
+            f"- [{self.files[BASE + 'ontology.json']['title']}](#ontology): a project's classes, attributes",
             "",
         ]
         lines += self.document_section()
@@ -469,6 +509,7 @@ class Schemas:
         for uri in self.defs:
             lines += ["", *self.def_section(uri)]
         lines += ["", *self.formats_section(), "", *self.vocabulary_section()]
+        lines += ["", *self.ontology_section()]
         return "\n".join(lines).rstrip() + "\n"
 
 

@@ -2,6 +2,7 @@
 
 from ._api import (
     PROFILES,
+    PURPOSES,
     ValidationError,
     check,
     infer_profile,
@@ -11,14 +12,18 @@ from ._api import (
     validate_export,
 )
 from ._diagnostics import Diagnostic
+from ._ontology import Ontology, OntologyError
 from ._rules import RULES, Rule
 from ._schemas import BASE_URI, registry, schema_dir, schema_uri
 
 __all__ = [
     "BASE_URI",
     "PROFILES",
+    "PURPOSES",
     "RULES",
     "Diagnostic",
+    "Ontology",
+    "OntologyError",
     "Rule",
     "ValidationError",
     "check",

@@ -17,18 +17,21 @@ adds to every file's report (an ontology, a facts record) plugs into `_diagnose`
 from __future__ import annotations
 
 import fnmatch
+import math
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from ._diagnostics import Diagnostic, count, passes
-from ._rules import UNTUNABLE
+from ._diagnostics import Diagnostic, as_json, count, passes, pointer_from_path
+from ._rules import MAX_DEPTH, UNTUNABLE
 from ._walk import Item, read_file
 
 if TYPE_CHECKING:
     from ._loading import Position
+    from ._ontology import Ontology
 
 #: The resource types, each a schema under schemas/v1/profiles/.
 PROFILES = ("image", "image-pixel", "sequence", "pointcloud", "video", "text")
@@ -38,6 +41,11 @@ PROFILES = ("image", "image-pixel", "sequence", "pointcloud", "video", "text")
 #: when it is not (same diagnostics, proven by tests/test_engines_equivalence.py); "auto" is "fast"
 #: when msgspec is installed (the `fast` extra), else "reference".
 ENGINES = ("auto", "fast", "reference")
+
+#: What the documents are for (DECISIONS.md, "Export or upload"): "export", what AIMMO delivers
+#: (`file_id` required), or "upload", GT files prepared for the platform's GT upload (`file_id`
+#: optional, every annotation id prefixed by its instance number). defs/purpose.json states each.
+PURPOSES = ("export", "upload")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,10 +83,16 @@ class Options:
     engine: str = "auto"
     #: Options of the fsspec filesystem of every URL (--storage-option), as (key, value) pairs.
     storage_options: tuple[tuple[str, Any], ...] = ()
+    #: One of PURPOSES.
+    purpose: str = "export"
+    #: The project's ontology (--ontology, `ontology=`): checked on every document after the format.
+    ontology: Ontology | None = None
     #: Options that differ by path, applied in order to the files they match (`for_file`).
     overrides: tuple[PathOptions, ...] = ()
 
     def __post_init__(self) -> None:
+        if self.purpose not in PURPOSES:
+            raise ValueError(f"unknown purpose {self.purpose!r}; expected one of {', '.join(PURPOSES)}")
         if self.profile is not None and self.profile not in PROFILES:
             raise ValueError(f"unknown profile {self.profile!r}; expected one of {', '.join(PROFILES)}")
         if self.engine not in ENGINES:
@@ -216,22 +230,112 @@ def _diagnose(document: object, options: Options, *, fast_tried: bool = False) -
     profile = infer_profile(document) if inferred else options.profile
     fast = None if fast_tried else _fast(options.engine)
     if fast is not None:
-        clean, used = fast.clean_document(document, profile)
+        clean, used = fast.clean_document(document, profile, options.purpose)
         if clean and used == profile:
-            return Result(profile, inferred, (), options.strict)
+            found = tune(_ontology_of_document(options.ontology, document), options.warn, options.ignore)
+            return Result(profile, inferred, tuple(found), options.strict)
     from ._validator import document_diagnostics
 
-    found = tune(document_diagnostics(document, profile), options.warn, options.ignore)
-    return Result(profile, inferred, tuple(found), options.strict)
+    diagnostics = [
+        *document_diagnostics(document, profile, purpose=options.purpose, inferred=inferred),
+        *_ontology_of_document(options.ontology, document),
+    ]
+    return Result(profile, inferred, tuple(tune(diagnostics, options.warn, options.ignore)), options.strict)
+
+
+# --- The ontology layer (_ontology.py): on a parsed document, or on what the fast engine decoded.
+
+
+def _ontology_of_document(ontology: Ontology | None, document: object) -> list[Diagnostic]:
+    return [] if ontology is None else ontology.check(document)
+
+
+def _ontology_of_decoded(ontology: Ontology | None, decoded: object) -> list[Diagnostic] | None:
+    """For a file the fast engine passed: read from its structs (the file is not parsed again).
+    None when the check failed: the file then takes the path that turns a failure into a diagnostic."""
+    if ontology is None:
+        return []
+    try:
+        return ontology.check_decoded(decoded)
+    except Exception:
+        return None
+
+
+def _positions(data: bytes, found: tuple[Diagnostic, ...], options: Options) -> tuple[Position | None, ...]:
+    """Line and column of each diagnostic when asked for (a scan of the file's text)."""
+    if not (found and options.positions):
+        return (None,) * len(found)
+    from ._loading import locate
+
+    known = locate(data.decode("utf-8", "replace").removeprefix("\ufeff"), {d.pointer for d in found})
+    return tuple(known.get(d.pointer) for d in found)
 
 
 # --- The entry points.
 
 
 def check_document(document: object, options: Options) -> Result:
-    """Check a parsed document (a JSON value as `json.load` returns it; pass lists, not tuples: the
-    fast engine reads a tuple as an array where the reference does not)."""
+    """Check a parsed document (a JSON value as `json.load` returns it). What no file can hold (NaN,
+    a number beyond a float, a tuple, a set, a key that is not a string) gets the diagnostic a file
+    holding the nearest JSON would, whichever the engine, and the document is not checked further."""
+    not_json = json_value_problems(document)
+    if not_json:
+        inferred = options.profile is None
+        profile = infer_profile(document) if inferred else options.profile
+        return Result(profile, inferred, tuple(not_json), options.strict)
     return _diagnose(document, options)
+
+
+#: The most problems json_value_problems reports in one document (as the loader does for a file).
+MAX_VALUE_PROBLEMS = 20
+
+
+def json_value_problems(document: object) -> list[Diagnostic]:
+    """A diagnostic for each value JSON cannot hold (found without recursion): `json.non-finite` for
+    NaN and infinities, `json.number-range` for an integer beyond a 64-bit float, `json.value` for
+    anything not a JSON value (a tuple, a set, bytes, an object key that is not a string...), and
+    `json.depth` where containers nest deeper than a file may (the same rules a file gets)."""
+    found: list[Diagnostic] = []
+    stack: list[tuple[object, tuple]] = [(document, ())]
+    while stack and len(found) < MAX_VALUE_PROBLEMS:
+        node, path = stack.pop()
+        problem = None
+        if isinstance(node, str | bool) or node is None:
+            continue
+        if isinstance(node, dict | list) and len(path) >= MAX_DEPTH:
+            # As the loader says of a file: the root is level 1, so this container is one too deep.
+            problem = ("json.depth", f"arrays and objects nest more than {MAX_DEPTH} levels deep")
+        elif isinstance(node, dict):
+            keys = [key for key in node if not isinstance(key, str)]
+            if keys:
+                problem = (
+                    "json.value",
+                    f"the object has a key {as_json(keys[0])} (a Python {type(keys[0]).__name__}); "
+                    "JSON object keys are strings",
+                )
+            stack.extend((node[key], (*path, key)) for key in reversed(node) if isinstance(key, str))
+        elif isinstance(node, list):
+            stack.extend((node[i], (*path, i)) for i in reversed(range(len(node))))
+        elif isinstance(node, float):
+            if not math.isfinite(node):
+                written = "NaN" if math.isnan(node) else "Infinity" if node > 0 else "-Infinity"
+                problem = ("json.non-finite", f"{written} is not a JSON number (JSON has no NaN or Infinity)")
+        elif isinstance(node, int):
+            if abs(node) > sys.float_info.max:
+                digits = int(node.bit_length() * 0.30103) + 1
+                problem = (
+                    "json.number-range",
+                    f"an integer of about {digits} digits is too large for a 64-bit float",
+                )
+        else:
+            kind = type(node).__name__
+            hint = "; use a list" if isinstance(node, tuple | set | frozenset) else ""
+            problem = ("json.value", f"a {kind} is not a JSON value{hint}")
+        if problem:
+            found.append(Diagnostic(problem[0], "error", pointer_from_path(path), problem[1]))
+            if problem[0] == "json.depth":
+                break  # one is enough, as for a file
+    return found
 
 
 def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
@@ -260,12 +364,14 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
             return report(*_tuned(problems, (None,) * len(problems), options))
     fast = _fast(options.engine)
     if fast is not None:
-        clean, profile = fast.clean_bytes(data, options.profile)
-        if clean:
-            return report((), (), profile, options.profile is None)
+        clean, profile, decoded = fast.decode_clean(data, options.profile, options.purpose)
+        project = _ontology_of_decoded(options.ontology, decoded) if clean else None
+        if project is not None:
+            found, _ = _tuned(project, (None,) * len(project), options)
+            return report(found, _positions(data, found, options), profile, options.profile is None)
     # The loader is imported only for a file the fast engine did not pass: a run of clean files,
     # one small file above all, does without it.
-    from ._loading import load_positioned, locate
+    from ._loading import load_positioned
 
     loaded = load_positioned(data)
     diagnostics, positions = _tuned(loaded.diagnostics, loaded.positions, options)
@@ -285,10 +391,7 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
         )
         return report((*diagnostics, failure), (*positions, None))
     found = result.diagnostics
-    where: tuple[Position | None, ...] = (None,) * len(found)
-    if found and options.positions:
-        known = locate(data.decode("utf-8", "replace").removeprefix("\ufeff"), {d.pointer for d in found})
-        where = tuple(known.get(d.pointer) for d in found)
+    where = _positions(data, found, options)
     return report((*diagnostics, *found), (*positions, *where), result.profile, result.inferred)
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import functools
 import io
 import json
 import os
 import platform
 import re
+import signal
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -17,14 +19,25 @@ from typing import TextIO, cast
 
 from . import _api
 from ._api import PROFILES
+from ._output import Guarded, ReportWriteError, output_is_input
 from ._reporters import REPORTERS, Summary, tool_version
-from ._rules import RULES, UNTUNABLE
-from ._runner import Options, default_jobs, run
-from ._walk import DEFAULT_MAX_BYTES, Walker, is_url
+from ._rules import RULES
+from ._runner import Options, WorkerStartError, default_jobs, run
+from ._walk import Walker, is_url
 
 #: Exit statuses: a contract (tests/cli/test_exit_codes.py asserts each).
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+#: The run could not complete: the report could not be written (a full disk, an I/O error, standard
+#: output closed), or worker processes could not be started.
+EXIT_FAILED = 3
+#: Ctrl-C (SIGINT): the report holds the files checked so far and says it was interrupted.
 EXIT_INTERRUPTED = 130
+#: --jobs is capped at this many processes per CPU.
+MAX_JOBS_PER_CPU = 4
+
+DEFAULT_MAX_BYTES = 256 * 1024**2
+#: The largest --max-bytes: one byte more is still a valid read size (a C ssize_t).
+MAX_SIZE = sys.maxsize - 1
 
 _EXIT_HELP = """\
 exit status:
@@ -33,7 +46,11 @@ exit status:
      an unreadable or too large file, a symbolic link loop, a JSON error, a schema error
   2  usage error: unknown option or --profile; a rule in --warn/--ignore that does not exist,
      or that says a file could not be read (those cannot be lowered or ignored); a wrong key
-     or value in the configuration file; no file to check in the given paths
+     or value in the configuration file; no file to check in the given paths; an --output
+     that is one of the files to check
+  3  the run could not complete: the report could not be written (a full disk, an I/O
+     error, standard output closed) or worker processes could not be started
+130  interrupted (Ctrl-C): the report holds the files checked so far, marked interrupted
 """
 
 _VALIDATE_EXAMPLES = """\
@@ -43,9 +60,6 @@ examples:
   aimmo-gt validate --warn geometry. --ignore json.bom export/
   aimmo-gt validate --jsonl annotations.jsonl
   cat frame.json | aimmo-gt validate -
-  aimmo-gt validate s3://bucket/export/ --storage-option profile=labelling
-  aimmo-gt validate export.zip export-2.tar.gz
-  aimmo-gt validate --dask tcp://scheduler:8786 s3://bucket/export/
 """
 
 _SIZE = re.compile(r"(\d+)\s*([kmg]i?b?)?", re.IGNORECASE)
@@ -57,7 +71,11 @@ def _size(text: str) -> int:
     if not match:
         raise argparse.ArgumentTypeError(f"{text!r} is not a size (examples: 1000000, 64K, 256M, 1G)")
     unit = (match.group(2) or " ")[0].lower()
-    return int(match.group(1)) * {" ": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit]
+    digits = match.group(1).lstrip("0") or "0"
+    if len(digits) > 30:  # far beyond any size (and int() refuses past 4,300 digits)
+        return MAX_SIZE
+    # Reads take a C ssize_t: a larger limit (8589934592G is 2^63) is no limit, not an OverflowError.
+    return min(int(digits) * {" ": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit], MAX_SIZE)
 
 
 def _positive(things: str):
@@ -166,6 +184,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="RULE",
         help="do not report RULE (or a prefix of rules) at all; wins over --warn (repeatable)",
     )
+    validate.add_argument(
+        "--upload",
+        action="store_true",
+        help="the files are GT files prepared for the platform's GT upload, not an export: file_id may "
+        "be left out, and every annotation id must carry its instance number (1-<uuid>)",
+    )
     validate.add_argument("--strict", action="store_true", help="a file with warnings is invalid too")
     validate.add_argument(
         "--format",
@@ -229,6 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="report a file (or JSON Lines line) larger than N bytes as file.too-large instead of "
         "reading it; K, M, G suffixes allowed (default: 256M)",
     )
+    _add_ontology_option(validate)
     _storage_arguments(validate)
     _add_terminal_options(validate)
     _add_config_options(validate)
@@ -243,46 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rules.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
     rules.set_defaults(handler=_rules, command_parser=rules)
+    _add_ontology_commands(commands)
     _add_completion_command(commands)
     return parser
-
-
-def _storage_option(text: str) -> tuple[str, object]:
-    """KEY=VALUE; a VALUE that is JSON (true, 5, {"region_name": "x"}) is taken as such, else as a string."""
-    key, equals, value = text.partition("=")
-    if not equals or not key.strip():
-        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE (example: anon=true)")
-    try:
-        parsed: object = json.loads(value)
-    except ValueError:
-        parsed = value
-    return key.strip(), parsed
-
-
-def _storage_arguments(validate: argparse.ArgumentParser) -> None:
-    group = validate.add_argument_group(
-        "object storage, archives and clusters",
-        "A PATH may be a URL fsspec reads (s3://bucket/export/ needs aimmo-gt[s3], gs://... "
-        "aimmo-gt[gcs]; credentials come from the storage's usual places: environment, profiles), "
-        "listed like a directory and reported by URL; a .zip, .tar or .tar.gz archive, walked like a "
-        "directory, its files reported as ARCHIVE!/path; *.json.gz files are read decompressed.",
-    )
-    group.add_argument(
-        "--storage-option",
-        action="append",
-        default=[],
-        type=_storage_option,
-        metavar="KEY=VALUE",
-        help="an option of the filesystem of every URL, e.g. endpoint_url=http://127.0.0.1:9000, "
-        "anon=true, profile=NAME (VALUE read as JSON when it is JSON); repeatable",
-    )
-    group.add_argument(
-        "--dask",
-        metavar="ADDRESS",
-        help="check on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786), or on one "
-        "started here with 'local' (--jobs worker processes); the workers read the files themselves, "
-        "so local paths must be visible to them; the report is the same; needs aimmo-gt[dask]",
-    )
 
 
 _SHELLS = ("bash", "zsh", "fish")
@@ -363,18 +351,8 @@ def use_color(choice: str, stream, environ=os.environ) -> bool:
 
 
 def _selector_problem(selectors) -> str | None:
-    """Why rule selectors (--warn, --ignore) cannot be used, or None."""
-    unknown = _api.check_selectors(selectors)
-    if unknown:
-        named = ", ".join(f"{selector!r}{_did_you_mean(selector)}" for selector in unknown)
-        return f"no rule is named {named}; see 'aimmo-gt rules' for the rule ids"
-    fixed = sorted(set(selectors) & UNTUNABLE)
-    if fixed:
-        return (
-            f"{', '.join(fixed)} cannot be lowered or ignored: such a file was not checked at all "
-            "(a prefix such as 'json.' selects only the rules that can be)"
-        )
-    return None
+    """Why rule selectors (--warn, --ignore) cannot be used, or None (the API says the same)."""
+    return _api.selector_problem(selectors)
 
 
 def _add_config_options(validate: argparse.ArgumentParser) -> None:
@@ -420,12 +398,45 @@ def _config_used(args: argparse.Namespace, config) -> str:
     return "configuration: none found (aimmo-gt.toml, or pyproject.toml with [tool.aimmo-gt], from here up)"
 
 
-def _did_you_mean(selector: str) -> str:
-    import difflib
+def _storage_option(text: str) -> tuple[str, object]:
+    """KEY=VALUE; a VALUE that is JSON (true, 5, {"region_name": "x"}) is taken as such, else as a string."""
+    key, equals, value = text.partition("=")
+    if not equals or not key.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE (example: anon=true)")
+    try:
+        parsed: object = json.loads(value)
+    except ValueError:
+        parsed = value
+    return key.strip(), parsed
 
-    families = {rule_id.rsplit(".", 1)[0] + "." for rule_id in RULES}
-    close = difflib.get_close_matches(selector, [*RULES, *sorted(families)], n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+
+def _storage_arguments(validate: argparse.ArgumentParser) -> None:
+    group = validate.add_argument_group(
+        "object storage, archives and clusters",
+        "A PATH may be a URL fsspec reads (s3://bucket/export/ needs aimmo-gt[s3], gs://... "
+        "aimmo-gt[gcs]; credentials come from the storage's usual places: environment, profiles), "
+        "listed like a directory and reported by URL; a .zip, .tar or .tar.gz archive, walked like a "
+        "directory, its files reported as ARCHIVE!/path; *.json.gz files are read decompressed.",
+    )
+    group.add_argument(
+        "--storage-option",
+        action="append",
+        default=[],
+        type=_storage_option,
+        metavar="KEY=VALUE",
+        help="an option of the filesystem of every URL, e.g. endpoint_url=http://127.0.0.1:9000, "
+        "anon=true, profile=NAME (VALUE read as JSON when it is JSON); repeatable",
+    )
+    group.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="check on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786), or on one "
+        "started here with 'local' (--jobs worker processes); the workers read the files themselves, "
+        "so local paths must be visible to them; the report is the same; needs aimmo-gt[dask]",
+    )
+
+
+_SHELLS = ("bash", "zsh", "fish")
 
 
 def _usage_error(parser: argparse.ArgumentParser, message: str) -> int:
@@ -435,24 +446,89 @@ def _usage_error(parser: argparse.ArgumentParser, message: str) -> int:
 
 
 def _rules(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    out = _open_output(None)
     if args.format == "json":
         rules = [{"id": r.id, "severity": r.severity, "summary": r.summary} for r in RULES.values()]
-        sys.stdout.write(json.dumps({"rules": rules}, ensure_ascii=False, indent=2) + "\n")
-        return EXIT_VALID
-    width = max(map(len, RULES))
-    for rule in RULES.values():
-        sys.stdout.write(f"{rule.id:<{width}}  {rule.severity:<7}  {rule.summary}\n")
+        out.write(json.dumps({"rules": rules}, ensure_ascii=False, indent=2) + "\n")
+    else:
+        width = max(map(len, RULES))
+        for rule in RULES.values():
+            out.write(f"{rule.id:<{width}}  {rule.severity:<7}  {rule.summary}\n")
+    out.flush()
     return EXIT_VALID
 
 
-def _open_output(path: str | None):
+def _open_output(path: str | None) -> Guarded:
+    """The report's destination; its write errors become ReportWriteError (see EXIT_FAILED)."""
     if path is None:
         stream = sys.stdout
+        if stream is None:  # started with standard output closed (`>&-`)
+            raise ReportWriteError("standard output", OSError(errno.EBADF, "standard output is closed"))
         # Messages quote the input, which may hold anything (a lone surrogate from a \ud800 escape).
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backslashreplace")
-        return contextlib.nullcontext(stream)
-    return open(path, "w", encoding="utf-8", errors="backslashreplace", newline="\n")
+        return Guarded(stream, "standard output")
+    handle = open(path, "w", encoding="utf-8", errors="backslashreplace", newline="\n")  # noqa: SIM115
+    return Guarded(handle, repr(path))
+
+
+def _cap_jobs(requested: int | None, err) -> int:
+    """--jobs, at most MAX_JOBS_PER_CPU times the CPUs: more processes only add memory and forks."""
+    cpus = default_jobs()
+    if requested is None:
+        return cpus
+    cap = MAX_JOBS_PER_CPU * cpus
+    if requested > cap:
+        err.write(
+            f"aimmo-gt: --jobs {requested} is more than {cap} ({MAX_JOBS_PER_CPU} per CPU); using {cap}\n"
+        )
+        return cap
+    return requested
+
+
+class _Interrupts:
+    """Ctrl-C during a run: the first stops it (the report is finished with the files checked so
+    far, marked interrupted; exit 130); a second ends the process at once. A report entry being
+    written when the first comes is finished first, so that the report always parses."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.deferring = False
+        self.pending = False
+
+    def _handler(self, signum, frame) -> None:
+        self.count += 1
+        if self.count > 1:
+            with contextlib.suppress(OSError):
+                os.write(2, b"\ninterrupted again: stopped at once\n")
+            os._exit(EXIT_INTERRUPTED)
+        if self.deferring:
+            self.pending = True
+            return
+        raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def installed(self):
+        try:
+            previous = signal.signal(signal.SIGINT, self._handler)
+        except ValueError:  # not the main thread (the CLI called from a thread): Python's default
+            yield
+            return
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    @contextlib.contextmanager
+    def deferred(self):
+        self.deferring = True
+        try:
+            yield
+        finally:
+            self.deferring = False
+        if self.pending:
+            self.pending = False
+            raise KeyboardInterrupt
 
 
 def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -466,6 +542,9 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     config = getattr(args, "configuration", None)
     if args.verbose:
         sys.stderr.write(f"{parser.prog}: {_config_used(args, config)}\n")
+    ontology = _load_ontology(args.ontology, parser)
+    if ontology is False:
+        return EXIT_USAGE
     options = Options(
         args.profile,
         tuple(args.warn),
@@ -473,8 +552,10 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         args.strict,
         positions=True,
         engine=args.engine,
-        storage_options=tuple(args.storage_option),
+        purpose="upload" if args.upload else "export",
+        ontology=ontology,
         overrides=config.overrides if config else (),
+        storage_options=tuple(args.storage_option),
     )
     if any(map(is_url, args.paths)):
         from ._sources import unavailable
@@ -482,7 +563,31 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         problem = unavailable(args.paths)
         if problem:
             return _usage_error(parser, problem)
-    jobs = args.jobs or default_jobs()
+    err = sys.stderr
+    jobs = _cap_jobs(args.jobs, err)
+    # The report may be written inside a walked directory; it is not a GT file (nor is the ontology).
+    skip = [args.output] if args.output else []
+    if args.ontology:
+        skip.append(args.ontology)
+
+    def walker() -> Walker:
+        return Walker(
+            exclude=args.exclude,
+            jsonl=args.jsonl,
+            max_bytes=args.max_bytes,
+            skip=skip,
+            storage_options=dict(args.storage_option),
+        )
+
+    if args.output:
+        probe = walker()
+        overwritten = output_is_input(args.output, args.paths, probe.suffix, probe.excluded)
+        if overwritten:
+            return _usage_error(
+                parser,
+                f"--output {args.output!r} {overwritten}: writing the report would destroy it before "
+                "it is read; choose another file",
+            )
     # The backend (a Dask client, closed with `backend`): connected before any output, so that an
     # unreachable scheduler is a usage error, not a half-written report.
     backend = contextlib.ExitStack()
@@ -497,50 +602,74 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     except OSError as error:
         backend.close()
         return _usage_error(parser, f"cannot write {args.output!r}: {error.strerror}")
-    # The report may be written inside a walked directory; it is not a GT file.
-    skip = [args.output] if args.output else []
-
-    def walker() -> Walker:
-        return Walker(
-            exclude=args.exclude,
-            jsonl=args.jsonl,
-            max_bytes=args.max_bytes,
-            skip=skip,
-            storage_options=dict(args.storage_option),
-        )
-
+    except ReportWriteError as error:
+        backend.close()
+        err.write(f"{parser.prog}: error: {error}\n")
+        return EXIT_FAILED
     summary = Summary()
-    progress = Progress(sys.stderr, enabled=not args.quiet and sys.stderr.isatty())
+    progress = Progress(err, enabled=not args.quiet and err.isatty())
     if not args.jsonl:  # counting JSON Lines documents would read every file twice: counted as they go
         count_ahead(progress, args.paths, lambda: sum(1 for _ in walker().items(args.paths)))
     hint = _JsonlHint(args.jsonl)
-    with backend, output as plain:
-        color = args.format == "text" and use_color(args.color, plain)
-        # On a terminal, the progress line is taken off the screen before any report line.
-        stream = plain
-        if progress.enabled and plain.isatty():
-            stream = cast(TextIO, ErasingStream(plain, progress))
-        reporter = REPORTERS[args.format](
-            stream, verbose=args.verbose, quiet=args.quiet, color=color, max_problems=args.max_problems
-        )
-        reporter.start()
-        try:
-            for report in backend_run(walker().items(args.paths), options, max_bytes=args.max_bytes):
-                summary.add(report)
-                hint.add(report)
-                reporter.file(report)
-                if stream is not plain:
-                    plain.flush()
-                progress.update(summary.files, summary.invalid, summary.errors)
-        finally:
-            progress.close()
-        exit_code = EXIT_INVALID if summary.invalid else EXIT_VALID
-        if summary.files == 0:
-            exit_code = EXIT_USAGE
-        reporter.finish(summary, exit_code)
-    hint.write(sys.stderr)
-    if summary.files == 0:
-        sys.stderr.write(
+    interrupts = _Interrupts()
+    failure: Exception | None = None
+    try:
+        with interrupts.installed():
+            plain = cast(TextIO, output)
+            color = args.format == "text" and use_color(args.color, plain)
+            # On a terminal, the progress line is taken off the screen before any report line.
+            stream = plain
+            if progress.enabled and plain.isatty():
+                stream = cast(TextIO, ErasingStream(plain, progress))
+            reporter = REPORTERS[args.format](
+                stream, verbose=args.verbose, quiet=args.quiet, color=color, max_problems=args.max_problems
+            )
+            reports = backend_run(walker().items(args.paths), options, max_bytes=args.max_bytes)
+            try:
+                with interrupts.deferred():
+                    reporter.start()
+                for report in reports:
+                    summary.add(report)
+                    hint.add(report)
+                    with interrupts.deferred():
+                        reporter.file(report)
+                        if stream is not plain:
+                            plain.flush()
+                    progress.update(summary.files, summary.invalid, summary.errors)
+            except KeyboardInterrupt:
+                summary.interrupted = True
+            except WorkerStartError as error:
+                summary.interrupted = True
+                failure = error
+            finally:
+                reports.close()  # a parallel run stops its workers now
+                progress.close()
+            if failure is not None:
+                exit_code = EXIT_FAILED
+            elif summary.interrupted:
+                exit_code = EXIT_INTERRUPTED
+            elif summary.files == 0:
+                exit_code = EXIT_USAGE
+            else:
+                exit_code = EXIT_INVALID if summary.invalid else EXIT_VALID
+            with interrupts.deferred():
+                reporter.finish(summary, exit_code)
+                output.flush()
+    except ReportWriteError as error:
+        err.write(f"{parser.prog}: error: {error}\n")
+        return EXIT_FAILED
+    finally:
+        backend.close()
+        if args.output:
+            with contextlib.suppress(OSError, ReportWriteError):
+                output.close()
+    hint.write(err)
+    if failure is not None:
+        err.write(f"{parser.prog}: error: {failure}\n")
+    elif summary.interrupted:
+        err.write(f"interrupted: the report holds the {summary.files} files checked so far\n")
+    elif summary.files == 0:
+        err.write(
             f"{parser.prog}: error: no {'*.jsonl' if args.jsonl else '*.json'} file to check in the "
             "given paths (a directory is searched for them; --exclude may have left out the rest)\n"
         )
@@ -561,6 +690,166 @@ def _dask_run(parser: argparse.ArgumentParser, address: str, jobs: int, stack: c
     except _dask.ConnectError as error:
         return _usage_error(parser, str(error))
     return functools.partial(_dask.run, client=client)
+
+
+# --- The project's ontology: `validate --ontology FILE`, `ontology schema`, `ontology infer`.
+
+
+def _add_ontology_option(validate: argparse.ArgumentParser) -> None:
+    validate.add_argument(
+        "--ontology",
+        metavar="FILE",
+        help="also check labels, attribute keys and values against the project's ontology FILE "
+        "(JSON, or YAML with PyYAML installed; see 'aimmo-gt ontology --help'); a broken FILE is a "
+        "usage error and nothing is checked",
+    )
+
+
+def _load_ontology(path: str | None, parser: argparse.ArgumentParser):
+    """The loaded ontology, None when not asked for, False after reporting a broken one (usage)."""
+    if path is None:
+        return None
+    from ._ontology import Ontology, OntologyError
+
+    try:
+        return Ontology.load(path)
+    except OntologyError as error:
+        parser.print_usage(sys.stderr)
+        count = len(error.problems)
+        sys.stderr.write(
+            f"{parser.prog}: error: the ontology {path} has {count} problem{'s' * (count != 1)}; "
+            "nothing was checked:\n"
+        )
+        for line in error.lines():
+            sys.stderr.write(f"  {line}\n")
+        return False
+
+
+_ONTOLOGY_EXAMPLES = """\
+examples:
+  aimmo-gt ontology infer export/ -o ontology.json --counts
+  aimmo-gt validate --ontology ontology.json export/
+  aimmo-gt ontology schema ontology.json --profile image -o project.schema.json
+"""
+
+
+def _add_ontology_commands(commands) -> None:
+    ontology = commands.add_parser(
+        "ontology",
+        help="derive a JSON Schema from a project's ontology, or draft an ontology from an export",
+        description="A project's ontology file states its annotation types, classes and attributes, as "
+        "AIMMO's project settings do (schemas/v1/ontology.json). 'validate --ontology FILE' checks GT "
+        "files against it.",
+        epilog=_ONTOLOGY_EXAMPLES,
+        formatter_class=_Formatter,
+    )
+    actions = ontology.add_subparsers(dest="action", metavar="ACTION", required=True)
+    schema = actions.add_parser(
+        "schema",
+        help="write one self-contained draft 2020-12 schema of the format plus the ontology",
+        description="Write one self-contained JSON Schema (draft 2020-12, standard keywords only) that "
+        "checks the format and the ontology, for any JSON Schema engine (ajv, jsonschema-rs, "
+        "python-jsonschema...). Not in it: the format's semantic rules (geometry, masks, order) and "
+        "number inputs' min/max, which only aimmo-gt checks.",
+        formatter_class=_Formatter,
+    )
+    schema.add_argument("file", metavar="FILE", help="the ontology file (JSON, or YAML)")
+    schema.add_argument(
+        "--profile",
+        choices=PROFILES,
+        metavar="NAME",
+        help=f"the resource type of the documents: {', '.join(PROFILES)} (default: any)",
+    )
+    schema.add_argument("--output", "-o", metavar="OUT", help="write to OUT instead of standard output")
+    schema.set_defaults(handler=_ontology_schema, command_parser=schema)
+    infer = actions.add_parser(
+        "infer",
+        help="draft an ontology from an export: every type, class, attribute and value it uses",
+        description="Read GT files and write an ontology they all pass: the annotation types used, the "
+        "classes of each, the attributes of each class with the values seen (multi_choice where lists "
+        "were seen, optional where some annotations lack the key, input where more than "
+        "30 distinct values were seen). Review it before adoption: a typo in the data becomes a class.",
+        formatter_class=_Formatter,
+    )
+    infer.add_argument("paths", nargs="+", metavar="PATH", help="a file or a directory of *.json files")
+    infer.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="write the ontology to FILE (.yaml/.yml: YAML) instead of stdout",
+    )
+    infer.add_argument(
+        "--counts",
+        action="store_true",
+        help="also print (to standard error) how often each class and value occurs, rarest first",
+    )
+    infer.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip matching paths")
+    infer.set_defaults(handler=_ontology_infer, command_parser=infer)
+
+
+def _write(text: str, path: str | None, parser: argparse.ArgumentParser) -> int:
+    if path is None:
+        sys.stdout.write(text)
+        return EXIT_VALID
+    try:
+        with open(path, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+    except OSError as error:
+        return _usage_error(parser, f"cannot write {path!r}: {error.strerror}")
+    return EXIT_VALID
+
+
+def _ontology_schema(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from ._ontology import derived_schema
+
+    ontology = _load_ontology(args.file, parser)
+    if not ontology:
+        return EXIT_USAGE
+    schema = derived_schema(ontology, args.profile)
+    return _write(json.dumps(schema, ensure_ascii=False, indent=2) + "\n", args.output, parser)
+
+
+def _documents(items, max_bytes: int):
+    """The parsed documents of walked items; a file that cannot be read or parsed is named on stderr."""
+    from ._loading import load_positioned
+    from ._walk import read_file
+
+    for item in items:
+        data = item.data
+        if item.diagnostics:
+            sys.stderr.write(f"skipped {item.display}: {item.diagnostics[0].message}\n")
+            continue
+        if data is None:
+            data, problems = read_file(item.path, max_bytes)
+            if data is None:
+                sys.stderr.write(f"skipped {item.display}: {problems[0].message}\n")
+                continue
+        loaded = load_positioned(data)
+        if loaded.document is None:
+            sys.stderr.write(f"skipped {item.display}: {loaded.diagnostics[0].message}\n")
+            continue
+        yield loaded.document
+
+
+def _ontology_infer(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from ._ontology import dump, infer
+
+    if args.output and args.output.lower().endswith((".yaml", ".yml")):
+        try:
+            import yaml  # noqa: F401
+        except ImportError:
+            return _usage_error(parser, "writing YAML needs PyYAML: pip install 'aimmo-gt[yaml]'")
+    walker = Walker(
+        exclude=args.exclude, max_bytes=DEFAULT_MAX_BYTES, skip=[args.output] if args.output else []
+    )
+    drafted = infer(_documents(walker.items(args.paths), DEFAULT_MAX_BYTES))
+    if args.counts:
+        width = max((len(what) for what, _ in drafted.counts), default=0)
+        for what, count in sorted(drafted.counts, key=lambda line: (line[1], line[0])):
+            sys.stderr.write(f"{count:>8}  {what}\n" if width else "")
+    for warning in drafted.warnings:
+        sys.stderr.write(f"{parser.prog}: warning: {warning}\n")
+    return _write(dump(drafted.data, args.output), args.output, parser)
 
 
 class _JsonlHint:
@@ -587,6 +876,8 @@ class _JsonlHint:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; return its exit status (see _EXIT_HELP)."""
+    if sys.stderr is None:  # started with standard error closed (`2>&-`): messages go nowhere
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -606,9 +897,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return EXIT_INTERRUPTED
+    except ReportWriteError as error:
+        sys.stderr.write(f"{parser.prog}: error: {error}\n")
+        return EXIT_FAILED
     except BrokenPipeError:
         # The reader went away (`aimmo-gt validate ... | head`): stop quietly, and keep Python from
         # complaining again when it flushes stdout at exit.
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, AttributeError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_INVALID

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
+from itertools import islice
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from ._diagnostics import Severity, as_json
@@ -209,22 +210,28 @@ def _rotated_within(instance, size) -> Errors:
 _RUN = re.compile(r"([0-9]+)([TF])")
 
 
-def mask_runs(mask: str) -> list[int] | None:
-    """The run counts of a well-formed run-length string, else None."""
+def mask_counts(mask: str) -> list[str] | None:
+    """The run counts of a well-formed run-length string, as written (digits), else None."""
     counts = []
     position = 0
     while position < len(mask):
         match = _RUN.match(mask, position)
         if not match or match.group(1)[0] == "0":
             return None
-        counts.append(_int(match.group(1)))
+        counts.append(match.group(1))
         position = match.end()
     return counts or None
 
 
+def mask_runs(mask: str) -> list[int] | None:
+    """The run counts of a well-formed run-length string, else None."""
+    counts = mask_counts(mask)
+    return None if counts is None else [_int(count) for count in counts]
+
+
 def runLength(validator, value, instance, schema) -> Errors:
     # An empty string is the schema's minLength to report.
-    if not (value and isinstance(instance, str) and instance) or mask_runs(instance) is not None:
+    if not (value and isinstance(instance, str) and instance) or mask_counts(instance) is not None:
         return
     position, run = 0, 1
     while position < len(instance):
@@ -273,19 +280,38 @@ def maskArea(validator, names, instance, schema) -> Errors:
     mask, bound = instance.get(names["mask"]), instance.get(names["bound"])
     if not (isinstance(mask, str) and _is_bound(bound)):
         return
-    counts = mask_runs(mask)
+    counts = mask_counts(mask)
     (y1, x1), (y2, x2) = bound
     if counts is None or x2 < x1 or y2 < y1:
         return  # runLength and boundOrder say what is wrong
-    total = sum(counts)
     exclusive, inclusive = mask_areas(y1, x1, y2, x2)
-    if total != exclusive and total != inclusive:
-        also = "" if inclusive is None else f" (or {_fmt(inclusive)} counting its bottom and right edges)"
+    also = "" if inclusive is None else f" (or {_fmt(inclusive)} counting its bottom and right edges)"
+    # (A side of 1e308 - -1e308 overflows to infinity: no count adds up to that.)
+    shown = _fmt(exclusive) if math.isfinite(exclusive) else "countless cells"
+    covers = f"its bound [[top, left], [bottom, right]] = {as_json(bound)} covers {shown}{also}"
+    # Counts are positive, so one with more digits than the larger area cannot add up to it; a long
+    # one is not converted (int() of n digits takes time quadratic in n: minutes for 10^7 digits).
+    longest = max(map(len, counts))
+    above = _digits_above(max(exclusive, inclusive or 0)) if math.isfinite(exclusive) else longest
+    if longest > max(above, _LONG_COUNT):
         yield ValidationError(
-            f"the mask's runs add up to {_fmt(total)} pixels but its bound [[top, left], [bottom, right]] "
-            f"= {as_json(bound)} covers {_fmt(exclusive)}{also}",
-            path=[names["mask"]],
+            f"the mask has a run count of {longest:,} digits, more pixels than {covers}", path=[names["mask"]]
         )
+        return
+    total = sum(map(_int, counts))
+    if total != exclusive and total != inclusive:
+        yield ValidationError(
+            f"the mask's runs add up to {_fmt(total)} pixels but {covers}", path=[names["mask"]]
+        )
+
+
+#: Digits of a count beyond which it is not converted to a number: far above any image's area.
+_LONG_COUNT = 4000
+
+
+def _digits_above(value: float) -> int:
+    """A number of digits that every integer greater than `value` >= 0 written with more digits exceeds."""
+    return int(int(value).bit_length() * 0.30103) + 2
 
 
 #: Non-negative integers written without leading zeros (`0` itself is an index), joined by '-'.
@@ -328,9 +354,11 @@ def keysOf(validator, mapping, instance, schema) -> Errors:
         names, keys = instance.get(array_name), instance.get(object_name)
         if not (isinstance(names, list) and isinstance(keys, dict)):
             continue
+        known = None  # the names listed in a message, made once (not once per unknown name)
         for i, name in enumerate(names):
             if isinstance(name, str) and name not in keys:
-                known = ", ".join(map(as_json, list(keys)[:8])) + (", ..." if len(keys) > 8 else "")
+                if known is None:
+                    known = ", ".join(map(as_json, islice(keys, 8))) + (", ..." if len(keys) > 8 else "")
                 yield ValidationError(
                     f"{as_json(name)} in {array_name} is not a name in {object_name} ({known})",
                     path=[array_name, i],
@@ -351,6 +379,48 @@ def uniqueIds(validator, key, instance, schema) -> Errors:
             )
         else:
             first[value] = i
+
+
+def typeAliases(validator, aliases, instance, schema) -> Errors:
+    if not isinstance(instance, dict):
+        return
+    kind = instance.get("type")
+    if not isinstance(kind, str) or kind not in aliases:
+        return
+    documented = aliases[kind]
+    yield ValidationError(
+        f"annotation type {as_json(kind)} is what AIMMO's tools call {as_json(documented)}, the type the "
+        f"format documents: write {as_json(documented)} (the annotation is checked as one)",
+        path=["type"],
+    )
+    # Then the annotation is checked as the documented type: this same schema, on the annotation
+    # with its documented type (whose own `type` keywords then pass).
+    yield from validator.descend({**instance, "type": documented}, schema)
+
+
+def _track_key(value: object) -> tuple[bool, object] | None:
+    """A track id compared as a JSON value (1 and "1" are two tracks); None when it is not one."""
+    if isinstance(value, str) or (isinstance(value, int | float) and not isinstance(value, bool)):
+        return isinstance(value, str), value
+    return None
+
+
+def uniqueTracks(validator, key, instance, schema) -> Errors:
+    if not isinstance(instance, list):
+        return
+    first: dict[tuple[bool, object], int] = {}
+    for i, item in enumerate(instance):
+        track = _track_key(item.get(key)) if isinstance(item, dict) else None
+        if track is None:
+            continue
+        if track in first:
+            yield ValidationError(
+                f"{key} {as_json(item[key])} is already the track of annotation {first[track]}: one "
+                "instance appears once in a frame",
+                path=[i, key],
+            )
+        else:
+            first[track] = i
 
 
 def spanLength(validator, names, instance, schema) -> Errors:
@@ -541,6 +611,35 @@ def satisfy_uniqueIds(key, items, context):
     return out
 
 
+def satisfy_typeAliases(aliases, instance, context):
+    return instance  # a generated annotation's type is one of the documented ones, never an alias
+
+
+def satisfy_uniqueTracks(key, items, context):
+    taken = {_track_key(item.get(key)) for item in items if isinstance(item, dict)}
+    seen: set = set()
+    out = []
+    for item in items:
+        track = _track_key(item.get(key)) if isinstance(item, dict) else None
+        if track is not None and track in seen:
+            # Another track of the same JSON type, not used yet.
+            value, n = item[key], 1
+            new = _next_track(value, n)
+            while _track_key(new) in taken:
+                n += 1
+                new = _next_track(value, n)
+            taken.add(_track_key(new))
+            item, track = {**item, key: new}, _track_key(new)
+        if track is not None:
+            seen.add(track)
+        out.append(item)
+    return out
+
+
+def _next_track(value, n):
+    return f"{value}-{n}" if isinstance(value, str) else value + n
+
+
 def satisfy_spanLength(names, instance, context):
     start, text = instance.get(names["start"]), instance.get(names["text"])
     if not (isinstance(start, int) and isinstance(text, str)):
@@ -640,6 +739,23 @@ KEYWORDS: dict[str, Keyword] = {
             "error",
             "Two annotations of one document have the same id.",
             satisfy=satisfy_uniqueIds,
+        ),
+        Keyword(
+            "typeAliases",
+            typeAliases,
+            "annotation.type-alias",
+            "error",
+            "An annotation type is a name AIMMO's tools use for a documented type (flat_cuboid, "
+            "frame_range, landmark); it is then checked as that type.",
+            satisfy=satisfy_typeAliases,
+        ),
+        Keyword(
+            "uniqueTracks",
+            uniqueTracks,
+            "annotation.unique-track",
+            "error",
+            "Two annotations of one document have the same track_id: one instance twice in a frame.",
+            satisfy=satisfy_uniqueTracks,
         ),
         Keyword(
             "spanLength",

@@ -44,6 +44,11 @@ INPUT_RULES = _table(
     ("json.number-range", "error", "A number is too large to be represented as a 64-bit float."),
     ("json.root-type", "error", "The document is not a JSON object."),
     (
+        "json.value",
+        "error",
+        "A document given to the API holds what JSON cannot (a tuple, a set, a key that is not a string...).",
+    ),
+    (
         "internal.error",
         "error",
         "The validator itself failed on this file (a bug: please report it); the run went on.",
@@ -57,7 +62,7 @@ MAX_DEPTH = 64
 #: or an unchecked file would count as valid.
 UNTUNABLE = frozenset(
     {"file.unreadable", "file.too-large", "json.empty", "json.encoding", "json.parse", "json.non-finite"}
-    | {"json.depth", "json.number-range", "json.root-type", "internal.error"}
+    | {"json.depth", "json.number-range", "json.root-type", "json.value", "internal.error"}
 )
 
 #: Structural rules: the JSON Schema keyword that failed, named after the keyword.
@@ -71,6 +76,7 @@ SCHEMA_RULES = _table(
     ("schema.minItems", "error", "An array has too few items (e.g. a polygon with fewer than 3 points)."),
     ("schema.maxItems", "error", "An array has too many items (e.g. a bbox with more than 4 points)."),
     ("schema.minLength", "error", "A string is shorter than allowed (usually empty)."),
+    ("schema.maxLength", "error", "A string is longer than allowed."),
     (
         "schema.minProperties",
         "error",
@@ -100,4 +106,11 @@ def _semantic_rules() -> dict[str, Rule]:
     return {k.rule: Rule(k.rule, k.severity, k.summary) for k in KEYWORDS.values()}
 
 
-RULES: dict[str, Rule] = {**INPUT_RULES, **_semantic_rules(), **SCHEMA_RULES}
+def _ontology_rules() -> dict[str, Rule]:
+    """The project's ontology (--ontology): declared next to its check."""
+    from ._ontology import ONTOLOGY_RULES
+
+    return ONTOLOGY_RULES
+
+
+RULES: dict[str, Rule] = {**INPUT_RULES, **_semantic_rules(), **SCHEMA_RULES, **_ontology_rules()}
