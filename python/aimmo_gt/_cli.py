@@ -204,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="report a file (or JSON Lines line) larger than N bytes as file.too-large instead of "
         "reading it; K, M, G suffixes allowed (default: 256M)",
     )
+    _dataset_options(validate)
     validate.set_defaults(handler=_validate, command_parser=validate)
 
     rules = commands.add_parser(
@@ -216,6 +217,45 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
     rules.set_defaults(handler=_rules, command_parser=rules)
     return parser
+
+
+def _dataset_options(command: argparse.ArgumentParser) -> None:
+    group = command.add_argument_group(
+        "whole export",
+        "Faults visible only when files are compared (the dataset.* rules: a file_id or a frame twice, a "
+        "track whose label changes, ...), checked in the same pass, on by default for a directory, "
+        "several files or JSON Lines. Each is reported on the later file, naming the first one.",
+    )
+    group.add_argument(
+        "--no-dataset", action="store_true", help="do not compare files with each other (no dataset.* rule)"
+    )
+    group.add_argument(
+        "--resources",
+        metavar="DIR",
+        help="the folder of the resource files a GT upload goes with: each GT file's parent_path + "
+        "filename must name a file under DIR (upload.no-resource), and each file under DIR should have "
+        "a GT file (upload.no-gt-file; hidden files are left out)",
+    )
+
+
+def _export(args: argparse.Namespace):
+    """The whole-export reducer the run asks for, or None."""
+    dataset = not args.no_dataset and (
+        len(args.paths) > 1 or args.jsonl or any(os.path.isdir(path) for path in args.paths)
+    )
+    if not dataset and args.resources is None:
+        return None
+    from ._dataset import Export, resource_files
+
+    resources = None if args.resources is None else resource_files(args.resources)
+    return Export(
+        warn=args.warn,
+        ignore=args.ignore,
+        strict=args.strict,
+        dataset=dataset,
+        resources=resources,
+        resource_root=args.resources,
+    )
 
 
 def _usage_error(parser: argparse.ArgumentParser, message: str) -> int:
@@ -263,6 +303,9 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             f"{', '.join(fixed)} cannot be lowered or ignored: such a file was not checked at all "
             "(a prefix such as 'json.' selects only the rules that can be)",
         )
+    if args.resources is not None and not os.path.isdir(args.resources):
+        return _usage_error(parser, f"--resources {args.resources!r} is not a directory")
+    export = _export(args)
     options = Options(
         args.profile,
         tuple(args.warn),
@@ -270,6 +313,7 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         args.strict,
         positions=args.format == "sarif",
         engine=args.engine,
+        dataset=export is not None,
     )
     jobs = args.jobs or default_jobs()
     try:
@@ -286,12 +330,20 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         reporter.start()
         try:
             for report in run(walker.items(args.paths), options, max_bytes=args.max_bytes, jobs=jobs):
+                if export is not None:
+                    report = export.add(report)
                 summary.add(report)
                 reporter.file(report)
                 progress.update(summary.files, summary.invalid, summary.errors)
         finally:
             progress.close()
-        exit_code = EXIT_INVALID if summary.invalid else EXIT_VALID
+        # A resource file's warning fails the run under --strict, though it is no checked file.
+        failed = False
+        for report, earlier_valid in export.finish() if export is not None else ():
+            summary.add_appended(report, earlier_valid)
+            reporter.appended(report)
+            failed = failed or (earlier_valid is None and not report.valid)
+        exit_code = EXIT_INVALID if summary.invalid or failed else EXIT_VALID
         reporter.finish(summary, exit_code)
     if summary.files == 0:
         sys.stderr.write(

@@ -454,10 +454,17 @@ def _ids_ok(ids: list[str]) -> bool:
 def clean_bytes(data: bytes, profile: str | None) -> tuple[bool, str | None]:
     """(True, the profile used) when the loader and the reference engine would report nothing for
     this file under `profile` (None: inferred); (False, None) when they might report something."""
+    clean, used, _document = clean_struct(data, profile)
+    return clean, used
+
+
+def clean_struct(data: bytes, profile: str | None) -> tuple[bool, str | None, object]:
+    """`clean_bytes`, and the decoded document (a struct) when clean, else None: the whole-export
+    rules take their facts from it (_dataset.facts_of_struct) instead of decoding the file again."""
     try:
         return _clean_bytes(data, profile)
     except Exception:  # a surprise here must cost speed, never a verdict: the reference decides
-        return False, None
+        return False, None, None
 
 
 def clean_document(document: object, profile: str | None) -> tuple[bool, str | None]:
@@ -482,23 +489,23 @@ def _size(metadata) -> tuple[int, int] | None:
     return metadata.width, metadata.height
 
 
-def _clean_bytes(data: bytes, profile: str | None) -> tuple[bool, str | None]:
+def _clean_bytes(data: bytes, profile: str | None) -> tuple[bool, str | None, object]:
     bounds = _guess_size(data)
     document = _decode(data, bounds)
     if document is None and bounds is not None:  # perhaps only the guessed size was wrong
         bounds = None
         document = _decode(data, bounds)
     if document is None:
-        return False, None
+        return False, None, None
     size = _size(document.metadata)
     if size != bounds:  # the points were bounded by another size, or by none: decode again
         document = _decode(data, size)
         if document is None:
-            return False, None
+            return False, None, None
     clean, used, keys = _clean(document, profile, size)
     if not clean or not _no_duplicate_keys(data, keys):
-        return False, None
-    return True, used
+        return False, None, None
+    return True, used, document
 
 
 def _clean_document(document: object, profile: str | None) -> tuple[bool, str | None]:

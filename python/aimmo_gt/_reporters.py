@@ -47,6 +47,20 @@ class Summary:
                 self.warnings += 1
             self.rules[diagnostic.rule] += 1
 
+    def add_appended(self, report: FileReport, earlier_valid: bool | None) -> None:
+        """Count a report of diagnostics known only at the end of the run (Export.finish): for a file
+        already counted (earlier_valid: its verdict then), or None for a file that was not checked
+        (a resource file), which only adds its diagnostics."""
+        if earlier_valid and not report.valid:
+            self.valid -= 1
+            self.invalid += 1
+        for diagnostic in report.diagnostics:
+            if diagnostic.severity == "error":
+                self.errors += 1
+            else:
+                self.warnings += 1
+            self.rules[diagnostic.rule] += 1
+
     def as_dict(self) -> dict:
         return {
             "files": self.files,
@@ -72,6 +86,11 @@ class Reporter:
     def file(self, report: FileReport) -> None:
         raise NotImplementedError
 
+    def appended(self, report: FileReport) -> None:
+        """After every `file`: diagnostics of a file known only once all files were read (a frame gap,
+        a resource file without GT file); `report.valid` says whether they alone pass."""
+        raise NotImplementedError
+
     def finish(self, summary: Summary, exit_code: int) -> None:
         pass
 
@@ -95,6 +114,11 @@ class TextReporter(Reporter):
             severity = " (warning)" if diagnostic.severity == "warning" else ""
             write(f"{place}: {diagnostic.rule}{severity}: {diagnostic.message}\n")
 
+    def appended(self, report: FileReport) -> None:
+        verbose, self.verbose = self.verbose, False
+        self.file(report)
+        self.verbose = verbose
+
     def finish(self, summary: Summary, exit_code: int) -> None:
         if self.quiet:
             return
@@ -115,6 +139,7 @@ class JsonReporter(Reporter):
     def start(self) -> None:
         self.stream.write('{"files": [')
         self.first = True
+        self.appending = False
 
     def file(self, report: FileReport) -> None:
         entry = {
@@ -127,8 +152,23 @@ class JsonReporter(Reporter):
         self.stream.write(("\n  " if self.first else ",\n  ") + json.dumps(entry, ensure_ascii=False))
         self.first = False
 
+    def appended(self, report: FileReport) -> None:
+        if not self.appending:
+            self.stream.write('\n],\n"export": [')
+            self.appending = self.first = True
+        entry = {
+            "path": report.path,
+            "valid": report.valid,
+            "diagnostics": [diagnostic.as_dict() for diagnostic in report.diagnostics],
+        }
+        self.stream.write(("\n  " if self.first else ",\n  ") + json.dumps(entry, ensure_ascii=False))
+        self.first = False
+
     def finish(self, summary: Summary, exit_code: int) -> None:
-        self.stream.write(f'\n],\n"summary": {json.dumps(summary.as_dict(), ensure_ascii=False)}}}\n')
+        if not self.appending:
+            self.stream.write('\n],\n"export": [')
+        summary_text = json.dumps(summary.as_dict(), ensure_ascii=False)
+        self.stream.write(f'\n],\n"summary": {summary_text}}}\n')
 
 
 # XML 1.0 cannot hold these characters at all, escaped or not.
@@ -152,12 +192,19 @@ class JunitReporter(Reporter):
 
     def start(self) -> None:
         self.spool = tempfile.TemporaryFile("w+", encoding="utf-8", errors="backslashreplace")  # noqa: SIM115
+        self.tests = self.failures = 0
 
-    def file(self, report: FileReport) -> None:
-        classname = f"{TOOL}.{report.profile or 'union'}"
+    def appended(self, report: FileReport) -> None:
+        # A testcase of its own, classname aimmo-gt.export: the file's own testcase is already written.
+        self.file(report, f"{TOOL}.export")
+
+    def file(self, report: FileReport, classname: str | None = None) -> None:
+        classname = classname or f"{TOOL}.{report.profile or 'union'}"
+        self.tests += 1
         out = self.spool.write
         out(f'<testcase classname="{_xml(classname, True)}" name="{_xml(report.path, True)}" time="0">')
         if not report.valid:
+            self.failures += 1
             rules = sorted({d.rule for d in report.diagnostics})
             counts = f"{_plural(report.errors, 'error')}, {_plural(report.warnings, 'warning')}"
             message = f"{counts}: {', '.join(rules)}"
@@ -176,7 +223,8 @@ class JunitReporter(Reporter):
 
     def finish(self, summary: Summary, exit_code: int) -> None:
         write = self.stream.write
-        counts = f'tests="{summary.files}" failures="{summary.invalid}" errors="0"'
+        # Counted as written: an appended testcase is one more (the file's own is already written).
+        counts = f'tests="{self.tests}" failures="{self.failures}" errors="0"'
         write('<?xml version="1.0" encoding="UTF-8"?>\n')
         write(f'<testsuites name="{TOOL}" {counts}>\n')
         write(f'<testsuite name="{TOOL} validate" {counts} skipped="0">\n')
@@ -250,6 +298,9 @@ class SarifReporter(Reporter):
             )
             self.stream.write(("\n" if self.first else ",\n") + json.dumps(result, ensure_ascii=False))
             self.first = False
+
+    def appended(self, report: FileReport) -> None:
+        self.file(report)
 
     def finish(self, summary: Summary, exit_code: int) -> None:
         invocation = {

@@ -16,6 +16,7 @@ from ._diagnostics import Diagnostic, count, passes
 from ._walk import Item, read_file
 
 if TYPE_CHECKING:
+    from ._dataset import Facts
     from ._loading import Position
 
 #: Items sent to a worker at once: large enough that inter-process overhead stays small next to
@@ -36,6 +37,8 @@ class Options:
     #: _api.ENGINES: "auto" and "fast" first try the fast engine (_fast.py), which passes a clean file without
     #: the loader and the reference engine (same reports: tests/test_engines_equivalence.py).
     engine: str = "auto"
+    #: Send back a facts record with each report, for the whole-export rules (_dataset.py).
+    dataset: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,8 @@ class FileReport:
     #: The file the document is in and the line its text starts on (JSON Lines), for SARIF.
     file: str | None = None
     line: int = 1
+    #: What the whole-export rules need of the document (Options.dataset; None when it did not parse).
+    facts: Facts | None = None
 
     @property
     def errors(self) -> int:
@@ -84,7 +89,7 @@ def _tuned(diagnostics, positions, options: Options):
 def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
     """Read, parse and check one item; every problem becomes a diagnostic, never an exception."""
 
-    def report(diagnostics, positions=(), profile=None, inferred=False) -> FileReport:
+    def report(diagnostics, positions=(), profile=None, inferred=False, facts=None) -> FileReport:
         return FileReport(
             item.display,
             passes(diagnostics, options.strict),
@@ -94,6 +99,7 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
             tuple(positions),
             item.file,
             item.line,
+            facts,
         )
 
     if item.diagnostics:
@@ -106,9 +112,9 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
         if data is None:
             return report(*_tuned(problems, (None,) * len(problems), options))
     if options.engine != "reference":
-        clean, profile = fast_clean(data, options.profile, options.engine)
+        clean, profile, struct = fast_clean(data, options.profile, options.engine)
         if clean:
-            return report((), (), profile, options.profile is None)
+            return report((), (), profile, options.profile is None, dataset_facts(options, struct=struct))
     # The loader is imported only for a file the fast engine did not pass: a run of clean files,
     # one small file above all, does without it.
     from ._loading import load_positioned, locate
@@ -117,6 +123,7 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
     diagnostics, positions = _tuned(loaded.diagnostics, loaded.positions, options)
     if loaded.document is None:
         return report(diagnostics, positions)
+    facts = dataset_facts(options, document=loaded.document)
     try:
         result = check(
             loaded.document,
@@ -133,22 +140,32 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
             "",
             f"the validator failed on this file ({type(error).__name__}: {error}); please report it",
         )
-        return report((*diagnostics, failure), (*positions, None))
+        return report((*diagnostics, failure), (*positions, None), facts=facts)
     found = result.diagnostics
     where: tuple[Position | None, ...] = (None,) * len(found)
     if found and options.positions:
         known = locate(data.decode("utf-8", "replace").removeprefix("\ufeff"), {d.pointer for d in found})
         where = tuple(known.get(d.pointer) for d in found)
-    return report((*diagnostics, *found), (*positions, *where), result.profile, result.inferred)
+    return report((*diagnostics, *found), (*positions, *where), result.profile, result.inferred, facts)
 
 
-def fast_clean(data: bytes, profile: str | None, engine: str) -> tuple[bool, str | None]:
-    """(True, the profile used) when the fast engine proves the file clean."""
+def dataset_facts(options: Options, *, struct: object = None, document: object = None) -> Facts | None:
+    """The hook of the whole-export rules: the facts record of a document that parsed (the fast
+    engine's struct of a clean file, else the loaded document), when the run asks for them."""
+    if not options.dataset:
+        return None
+    from ._dataset import facts_of_document, facts_of_struct
+
+    return facts_of_struct(struct) if struct is not None else facts_of_document(document)
+
+
+def fast_clean(data: bytes, profile: str | None, engine: str) -> tuple[bool, str | None, object]:
+    """(True, the profile used, the decoded struct) when the fast engine proves the file clean."""
     try:
-        from ._fast import clean_bytes
+        from ._fast import clean_struct
     except ImportError:  # msgspec is missing: "auto" goes on without it ("fast" is refused earlier)
-        return False, None
-    return clean_bytes(data, profile)
+        return False, None, None
+    return clean_struct(data, profile)
 
 
 def __getattr__(name: str):

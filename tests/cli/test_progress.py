@@ -62,11 +62,11 @@ def _stderr_on_a_terminal(*args: str) -> tuple[int, bytes, bytes]:
 def test_progress_on_a_terminal_and_not_in_the_report(tmp_path, image_bytes):
     for number in range(3):
         (tmp_path / f"{number}.json").write_bytes(image_bytes)
-    code, out, err = _stderr_on_a_terminal("--format", "json", str(tmp_path))
+    code, out, err = _stderr_on_a_terminal("--no-dataset", "--format", "json", str(tmp_path))
     assert code == 0
     # The first file is always drawn; later ones only 0.1 s apart; the line is cleared at the end.
     assert re.match(rb"\rchecked 1 file \(\d+ files/s\), 0 invalid, 0 errors", err), err
     assert re.search(rb"\r +\r$", err), err
     assert b"checked" not in out and out.startswith(b'{"files": [')
-    code, out, err = _stderr_on_a_terminal("--quiet", str(tmp_path))
+    code, out, err = _stderr_on_a_terminal("--no-dataset", "--quiet", str(tmp_path))
     assert code == 0 and err == b"" and out == b""
