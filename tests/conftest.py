@@ -52,3 +52,19 @@ def rule_pointers(diagnostics) -> list[tuple[str, str]]:
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
+
+
+@pytest.fixture
+def pools(monkeypatch):
+    """The process pools the runner starts, by their number of workers (each still runs)."""
+    import aimmo_gt._runner as runner
+
+    started = []
+
+    class Recording(runner.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            started.append(kwargs.get("max_workers"))
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "ProcessPoolExecutor", Recording)
+    return started

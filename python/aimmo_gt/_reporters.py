@@ -40,6 +40,9 @@ class Summary:
             self.valid += 1
         else:
             self.invalid += 1
+        self._count(report)
+
+    def _count(self, report: FileReport) -> None:
         for diagnostic in report.diagnostics:
             if diagnostic.severity == "error":
                 self.errors += 1
@@ -54,12 +57,7 @@ class Summary:
         if earlier_valid and not report.valid:
             self.valid -= 1
             self.invalid += 1
-        for diagnostic in report.diagnostics:
-            if diagnostic.severity == "error":
-                self.errors += 1
-            else:
-                self.warnings += 1
-            self.rules[diagnostic.rule] += 1
+        self._count(report)
 
     def as_dict(self) -> dict:
         return {

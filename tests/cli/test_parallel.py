@@ -8,7 +8,6 @@ import tracemalloc
 
 import pytest
 
-import aimmo_gt._runner as runner
 import make_export
 
 
@@ -21,19 +20,6 @@ def generated(tmp_path_factory):
         len(set(expected.values())) == len(make_export.input_breakages(b"")) - 1
     )  # the two number kinds share a rule
     return root, expected
-
-
-@pytest.fixture
-def pools(monkeypatch):
-    started = []
-
-    class Recording(runner.ProcessPoolExecutor):
-        def __init__(self, *args, **kwargs):
-            started.append(kwargs.get("max_workers"))
-            super().__init__(*args, **kwargs)
-
-    monkeypatch.setattr(runner, "ProcessPoolExecutor", Recording)
-    return started
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "junit", "sarif"])

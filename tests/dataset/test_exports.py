@@ -116,18 +116,10 @@ def _run(capsys, folder: Path, entry: dict, fmt: str, jobs: str) -> tuple[int, s
 
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("name", sorted(MANIFEST))
-def test_fixture_export_in_every_format_and_with_two_processes(name, fmt, capsys, monkeypatch):
+def test_fixture_export_in_every_format_and_with_two_processes(name, fmt, capsys, monkeypatch, pools):
     entry = MANIFEST[name]
     folder = (EXPORTS / name).resolve()
     expected = {(d["file"], d["rule"], d["pointer"]) for d in entry["diagnostics"]}
-    started = []
-
-    class Recording(runner.ProcessPoolExecutor):
-        def __init__(self, *args, **kwargs):
-            started.append(kwargs.get("max_workers"))
-            super().__init__(*args, **kwargs)
-
-    monkeypatch.setattr(runner, "ProcessPoolExecutor", Recording)
     outputs = []
     for jobs in ("1", "2"):
         if jobs == "2":
@@ -137,7 +129,7 @@ def test_fixture_export_in_every_format_and_with_two_processes(name, fmt, capsys
         assert code == (1 if any(RULES[d["rule"]].severity == "error" for d in entry["diagnostics"]) else 0)
         outputs.append(out)
     assert outputs[0] == outputs[1]
-    assert started == [2]
+    assert pools == [2]
 
 
 def test_every_whole_export_rule_has_a_fixture():
