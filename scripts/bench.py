@@ -66,7 +66,7 @@ def _floor(paths: list[str]) -> int:
 
 
 def _library(paths: list[str], engine: str) -> None:
-    from aimmo_gt._runner import Options, check_item
+    from aimmo_gt._check import Options, check_item
     from aimmo_gt._walk import Item
 
     options = Options(engine=engine)

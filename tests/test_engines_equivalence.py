@@ -35,7 +35,7 @@ def rule_pointers(diagnostics) -> list[tuple[str, str]]:
 
 pytest.importorskip("msgspec", reason="the fast engine needs msgspec (extra `fast`)")
 from aimmo_gt import _fast  # noqa: E402
-from aimmo_gt._runner import Options, check_item  # noqa: E402
+from aimmo_gt._check import Options, check_item  # noqa: E402
 from aimmo_gt._walk import Item  # noqa: E402
 
 sys.path.insert(0, str(REPO / "scripts"))

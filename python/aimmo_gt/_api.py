@@ -3,44 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
-from ._diagnostics import Diagnostic, count, passes
-from ._rules import RULES, UNTUNABLE
+from ._check import ENGINES, PROFILES, Options, Result, check_document, infer_profile, matches, tune
+from ._diagnostics import Diagnostic
+from ._rules import RULES
 
-#: The resource types, each a schema under schemas/v1/profiles/.
-PROFILES = ("image", "image-pixel", "sequence", "pointcloud", "video", "text")
-
-#: How a document is checked: "reference" runs python-jsonschema on every document; "fast" first asks
-#: the fast engine (_fast.py, on msgspec) whether the document is clean and runs the reference only
-#: when it is not (same diagnostics, proven by tests/test_engines_equivalence.py); "auto" is "fast"
-#: when msgspec is installed (the `fast` extra), else "reference".
-ENGINES = ("auto", "fast", "reference")
-
-
-@dataclass(frozen=True, slots=True)
-class Result:
-    """What checking one document found."""
-
-    #: The profile the document was checked against; None when none fitted and the union of all
-    #: annotation types was used.
-    profile: str | None
-    #: True when the profile was inferred from the document rather than given.
-    inferred: bool
-    diagnostics: tuple[Diagnostic, ...]
-    strict: bool = False
-
-    @property
-    def errors(self) -> int:
-        return count(self.diagnostics, "error")
-
-    @property
-    def warnings(self) -> int:
-        return count(self.diagnostics, "warning")
-
-    @property
-    def valid(self) -> bool:
-        return passes(self.diagnostics, self.strict)
+__all__ = [
+    "ENGINES",
+    "PROFILES",
+    "Result",
+    "ValidationError",
+    "check",
+    "check_selectors",
+    "infer_profile",
+    "is_valid",
+    "iter_errors",
+    "tune",
+    "validate",
+]
 
 
 class ValidationError(ValueError):
@@ -54,40 +34,9 @@ class ValidationError(ValueError):
         super().__init__(summary + (f" (and {more} more)" if more > 0 else ""))
 
 
-def _matches(rule_id: str, selectors: Iterable[str]) -> bool:
-    """A selector is a rule id, or a prefix such as `geometry.` (or `geometry`)."""
-    for selector in selectors:
-        if rule_id == selector or rule_id.startswith(selector.rstrip(".") + "."):
-            return True
-    return False
-
-
 def check_selectors(selectors: Iterable[str]) -> list[str]:
     """The selectors that name no rule and no rule prefix (for a usage error)."""
-    return [s for s in selectors if not any(_matches(rule_id, [s]) for rule_id in RULES)]
-
-
-def tune(
-    diagnostics: Iterable[Diagnostic], warn: Iterable[str] = (), ignore: Iterable[str] = ()
-) -> Iterator[Diagnostic]:
-    """Apply --ignore and --warn to diagnostics (ignore wins over warn; UNTUNABLE rules stay)."""
-    warn, ignore = tuple(warn), tuple(ignore)
-    for diagnostic in diagnostics:
-        if diagnostic.rule in UNTUNABLE:
-            yield diagnostic
-            continue
-        if ignore and _matches(diagnostic.rule, ignore):
-            continue
-        if warn and diagnostic.severity == "error" and _matches(diagnostic.rule, warn):
-            diagnostic = Diagnostic(diagnostic.rule, "warning", diagnostic.pointer, diagnostic.message)
-        yield diagnostic
-
-
-def infer_profile(document: object) -> str | None:
-    """The resource type a document looks like (DECISIONS.md), or None when it fits none."""
-    from ._validator import infer_profile as _infer
-
-    return _infer(document)
+    return [s for s in selectors if not any(matches(rule_id, [s]) for rule_id in RULES)]
 
 
 def check(
@@ -105,30 +54,8 @@ def check(
     the fast engine reads a tuple as an array where the reference does not, so pass lists.
     `engine` is one of ENGINES.
     """
-    from ._validator import document_diagnostics
-
-    if profile is not None and profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; expected one of {', '.join(PROFILES)}")
-    if engine not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
-    inferred = profile is None
-    if inferred:
-        profile = infer_profile(document)
-    if engine != "reference" and _fast_is_clean(document, profile, engine):
-        return Result(profile, inferred, (), strict)
-    diagnostics = tuple(tune(document_diagnostics(document, profile), warn, ignore))
-    return Result(profile, inferred, diagnostics, strict)
-
-
-def _fast_is_clean(document: object, profile: str | None, engine: str) -> bool:
-    try:
-        from ._fast import clean_document
-    except ImportError:
-        if engine == "fast":
-            raise ImportError("engine='fast' needs msgspec: pip install msgspec") from None
-        return False
-    clean, used = clean_document(document, profile)
-    return clean and used == profile
+    options = Options(profile, tuple(warn), tuple(ignore), strict, engine=engine)
+    return check_document(document, options)
 
 
 def iter_errors(

@@ -30,7 +30,7 @@ from ._diagnostics import Diagnostic, passes
 from ._rules import DATASET_RULES
 
 if TYPE_CHECKING:
-    from ._runner import FileReport
+    from ._check import FileReport
 
 TrackId = str | int
 
@@ -385,7 +385,7 @@ class Export:
         whether they alone pass), each with the verdict its file had before (None for a file that was
         not checked): frame gaps (on the file after each gap, in walk order), then the resource files
         no GT file names (sorted)."""
-        from ._runner import FileReport
+        from ._check import FileReport
 
         late: dict[int, list[Diagnostic]] = {}
         if "dataset.frame-gap" in self.on:

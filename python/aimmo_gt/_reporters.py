@@ -12,8 +12,8 @@ from pathlib import PurePath
 from typing import TextIO
 from urllib.parse import quote
 
+from ._check import FileReport
 from ._rules import RULES
-from ._runner import FileReport
 
 TOOL = "aimmo-gt"
 

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from aimmo_gt._check import Options, check_item
 from aimmo_gt._dataset import Export, facts_of_document, facts_of_struct
 from aimmo_gt._fast import clean_struct
-from aimmo_gt._runner import Options, check_item
 from aimmo_gt._walk import Item
 from conftest import load_script
 

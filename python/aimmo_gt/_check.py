@@ -1,0 +1,272 @@
+"""One item or document → its report: the one check path that the CLI's backends and the API share.
+
+Entry points (each a pure function of its input and the options: nothing global, nothing printed,
+everything it returns can be sent between processes):
+
+- `check_item(item, options, max_bytes) -> FileReport`: one file, JSON Lines line or stdin (an `Item`
+  of `_walk`): read, parse, check. What the CLI reports for one file.
+- `check_batch(items, options, max_bytes) -> list[FileReport]`: `check_item` over a batch, in order.
+  The one function every backend (inline, the process pool, Dask) calls.
+- `check_document(document, options) -> Result`: one parsed document. What the API reports.
+
+Inside, the engine is chosen in one place, `_diagnose`: the fast pass (_fast.py) proves a clean
+document clean; any other document is explained by the reference engine (_validator.py). A layer that
+adds to every file's report (an ontology, a facts record) plugs into `_diagnose` and `check_item`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+from ._diagnostics import Diagnostic, count, passes
+from ._rules import UNTUNABLE
+from ._walk import Item, read_file
+
+if TYPE_CHECKING:
+    from ._dataset import Facts
+    from ._loading import Position
+
+#: The resource types, each a schema under schemas/v1/profiles/.
+PROFILES = ("image", "image-pixel", "sequence", "pointcloud", "video", "text")
+
+#: How a document is checked: "reference" runs python-jsonschema on every document; "fast" first asks
+#: the fast engine (_fast.py, on msgspec) whether the document is clean and runs the reference only
+#: when it is not (same diagnostics, proven by tests/test_engines_equivalence.py); "auto" is "fast"
+#: when msgspec is installed (the `fast` extra), else "reference".
+ENGINES = ("auto", "fast", "reference")
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What the user asked for, the same for every file of a run (sent to each worker once a batch)."""
+
+    profile: str | None = None
+    warn: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    strict: bool = False
+    #: Work out the line and column of each diagnostic (costs a scan of each failing file).
+    positions: bool = False
+    #: One of ENGINES.
+    engine: str = "auto"
+    #: Send back a facts record with each report, for the whole-export rules (_dataset.py).
+    dataset: bool = False
+
+    def __post_init__(self) -> None:
+        if self.profile is not None and self.profile not in PROFILES:
+            raise ValueError(f"unknown profile {self.profile!r}; expected one of {', '.join(PROFILES)}")
+        if self.engine not in ENGINES:
+            raise ValueError(f"unknown engine {self.engine!r}; expected one of {', '.join(ENGINES)}")
+
+
+class _Counts:
+    """errors and warnings, for a record with `diagnostics`."""
+
+    __slots__ = ()
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def errors(self) -> int:
+        return count(self.diagnostics, "error")
+
+    @property
+    def warnings(self) -> int:
+        return count(self.diagnostics, "warning")
+
+
+@dataclass(frozen=True, slots=True)
+class Result(_Counts):
+    """What checking one document found."""
+
+    #: The profile the document was checked against; None when none fitted and the union of all
+    #: annotation types was used.
+    profile: str | None
+    #: True when the profile was inferred from the document rather than given.
+    inferred: bool
+    diagnostics: tuple[Diagnostic, ...]
+    strict: bool = False
+
+    @property
+    def valid(self) -> bool:
+        return passes(self.diagnostics, self.strict)
+
+
+@dataclass(frozen=True, slots=True)
+class FileReport(_Counts):
+    """What checking one item found, small enough to send between processes."""
+
+    path: str
+    valid: bool
+    profile: str | None
+    inferred: bool
+    diagnostics: tuple[Diagnostic, ...]
+    #: Line and column of each diagnostic, parallel to `diagnostics` (None when unknown); empty
+    #: unless positions were asked for or the parser knew them.
+    positions: tuple[Position | None, ...] = ()
+    #: The file the document is in and the line its text starts on (JSON Lines), for SARIF.
+    file: str | None = None
+    line: int = 1
+    #: What the whole-export rules need of the document (Options.dataset; None when it did not parse).
+    facts: Facts | None = None
+
+
+# --- Tuning: --warn and --ignore.
+
+
+def matches(rule_id: str, selectors: Iterable[str]) -> bool:
+    """A selector is a rule id, or a prefix such as `geometry.` (or `geometry`)."""
+    for selector in selectors:
+        if rule_id == selector or rule_id.startswith(selector.rstrip(".") + "."):
+            return True
+    return False
+
+
+def tune(
+    diagnostics: Iterable[Diagnostic], warn: Iterable[str] = (), ignore: Iterable[str] = ()
+) -> Iterator[Diagnostic]:
+    """Apply --ignore and --warn to diagnostics (ignore wins over warn; UNTUNABLE rules stay)."""
+    warn, ignore = tuple(warn), tuple(ignore)
+    for diagnostic in diagnostics:
+        if diagnostic.rule in UNTUNABLE:
+            yield diagnostic
+            continue
+        if ignore and matches(diagnostic.rule, ignore):
+            continue
+        if warn and diagnostic.severity == "error" and matches(diagnostic.rule, warn):
+            diagnostic = Diagnostic(diagnostic.rule, "warning", diagnostic.pointer, diagnostic.message)
+        yield diagnostic
+
+
+def _tuned(diagnostics, positions, options: Options):
+    kept, where = [], []
+    for diagnostic, position in zip(diagnostics, positions, strict=True):
+        for tuned in tune((diagnostic,), options.warn, options.ignore):
+            kept.append(tuned)
+            where.append(position)
+    return tuple(kept), tuple(where)
+
+
+# --- The engines, chosen here and nowhere else.
+
+
+def _fast(engine: str):
+    """The fast engine's module, or None when the reference alone is to be used."""
+    if engine == "reference":
+        return None
+    try:
+        # import_module, not `from . import _fast`: that one would find the package's attribute even
+        # when sys.modules says the module cannot be imported (as tests make it say).
+        fast = import_module("._fast", __package__)
+    except ImportError:
+        if engine == "fast":
+            raise ImportError("engine='fast' needs msgspec: pip install msgspec") from None
+        return None  # "auto" goes on without it
+    return fast
+
+
+def infer_profile(document: object) -> str | None:
+    """The resource type a document looks like (DECISIONS.md), or None when it fits none."""
+    from ._validator import infer_profile as _infer
+
+    return _infer(document)
+
+
+def _diagnose(document: object, options: Options, *, fast_tried: bool = False) -> Result:
+    """The tuned diagnostics of a parsed document. `fast_tried`: the fast pass already failed on its
+    bytes, so it is not asked again."""
+    inferred = options.profile is None
+    profile = infer_profile(document) if inferred else options.profile
+    fast = None if fast_tried else _fast(options.engine)
+    if fast is not None:
+        clean, used = fast.clean_document(document, profile)
+        if clean and used == profile:
+            return Result(profile, inferred, (), options.strict)
+    from ._validator import document_diagnostics
+
+    found = tune(document_diagnostics(document, profile), options.warn, options.ignore)
+    return Result(profile, inferred, tuple(found), options.strict)
+
+
+# --- The entry points.
+
+
+def check_document(document: object, options: Options) -> Result:
+    """Check a parsed document (a JSON value as `json.load` returns it; pass lists, not tuples: the
+    fast engine reads a tuple as an array where the reference does not)."""
+    return _diagnose(document, options)
+
+
+def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
+    """Read, parse and check one item; every problem becomes a diagnostic, never an exception."""
+
+    def report(diagnostics, positions=(), profile=None, inferred=False, facts=None) -> FileReport:
+        return FileReport(
+            item.display,
+            passes(diagnostics, options.strict),
+            profile,
+            inferred,
+            tuple(diagnostics),
+            tuple(positions),
+            item.file,
+            item.line,
+            facts,
+        )
+
+    if item.diagnostics:
+        return report(*_tuned(item.diagnostics, (None,) * len(item.diagnostics), options))
+    data = item.data
+    if data is None:
+        assert item.path is not None  # an Item has a path, data or diagnostics
+        data, problems = read_file(item.path, max_bytes)
+        if data is None:
+            return report(*_tuned(problems, (None,) * len(problems), options))
+    fast = _fast(options.engine)
+    if fast is not None:
+        clean, profile, struct = fast.clean_struct(data, options.profile)
+        if clean:
+            return report((), (), profile, options.profile is None, dataset_facts(options, struct=struct))
+    # The loader is imported only for a file the fast engine did not pass: a run of clean files,
+    # one small file above all, does without it.
+    from ._loading import load_positioned, locate
+
+    loaded = load_positioned(data)
+    diagnostics, positions = _tuned(loaded.diagnostics, loaded.positions, options)
+    if loaded.document is None:
+        return report(diagnostics, positions)
+    facts = dataset_facts(options, document=loaded.document)
+    try:
+        # The fast pass failed on the bytes; on the document it is worth asking again only when the
+        # loader had something to say about the text (a byte-order mark, a repeated key).
+        tried = fast is not None and not loaded.diagnostics
+        result = _diagnose(loaded.document, options, fast_tried=tried)
+    except Exception as error:  # a validator bug must cost one file, not the whole run
+        failure = Diagnostic(
+            "internal.error",
+            "error",
+            "",
+            f"the validator failed on this file ({type(error).__name__}: {error}); please report it",
+        )
+        return report((*diagnostics, failure), (*positions, None), facts=facts)
+    found = result.diagnostics
+    where: tuple[Position | None, ...] = (None,) * len(found)
+    if found and options.positions:
+        known = locate(data.decode("utf-8", "replace").removeprefix("\ufeff"), {d.pointer for d in found})
+        where = tuple(known.get(d.pointer) for d in found)
+    return report((*diagnostics, *found), (*positions, *where), result.profile, result.inferred, facts)
+
+
+def dataset_facts(options: Options, *, struct: object = None, document: object = None) -> Facts | None:
+    """The hook of the whole-export rules: the facts record of a document that parsed (the fast
+    engine's struct of a clean file, else the loaded document), when the run asks for them."""
+    if not options.dataset:
+        return None
+    from ._dataset import facts_of_document, facts_of_struct
+
+    return facts_of_struct(struct) if struct is not None else facts_of_document(document)
+
+
+def check_batch(items: Iterable[Item], options: Options, max_bytes: int) -> list[FileReport]:
+    """`check_item` over a batch, in order: what every backend runs (in this process or a worker)."""
+    return [check_item(item, options, max_bytes) for item in items]
