@@ -53,6 +53,8 @@ class Options:
     engine: str = "auto"
     #: Send back a facts record with each report, for the whole-export rules (_dataset.py).
     dataset: bool = False
+    #: ... and in it what the document holds, for `aimmo-gt stats` (_stats.py).
+    stats: bool = False
 
     def __post_init__(self) -> None:
         if self.profile is not None and self.profile not in PROFILES:
@@ -260,11 +262,11 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
 def dataset_facts(options: Options, *, struct: object = None, document: object = None) -> Facts | None:
     """The hook of the whole-export rules: the facts record of a document that parsed (the fast
     engine's struct of a clean file, else the loaded document), when the run asks for them."""
-    if not options.dataset:
+    if not (options.dataset or options.stats):
         return None
-    from ._dataset import facts_of_document, facts_of_struct
+    from ._dataset import facts_of
 
-    return facts_of_struct(struct) if struct is not None else facts_of_document(document)
+    return facts_of(struct, document, counts=options.stats)
 
 
 def check_batch(items: Iterable[Item], options: Options, max_bytes: int) -> list[FileReport]:

@@ -166,14 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="text format: also a line per file, saying ok or invalid and the profile used",
     )
-    validate.add_argument(
-        "--jobs",
-        "-j",
-        type=_jobs,
-        metavar="N",
-        help=f"check files in N processes (default: the number of CPUs, {default_jobs()} here); "
-        "the report is in the same order whatever N",
-    )
+    _input_options(validate)
     validate.add_argument(
         "--engine",
         choices=_api.ENGINES,
@@ -182,30 +175,34 @@ def build_parser() -> argparse.ArgumentParser:
         "explains the others; needs msgspec, a dependency), reference (python-jsonschema on every file), "
         "auto (default: fast when installed); the reports are the same",
     )
-    validate.add_argument(
-        "--jsonl",
-        action="store_true",
-        help="JSON Lines: each non-blank line of each file is one document, reported as FILE:LINE; "
-        "directories are searched for *.jsonl instead of *.json",
-    )
-    validate.add_argument(
-        "--exclude",
-        action="append",
-        default=[],
-        metavar="GLOB",
-        help="skip files and directories whose path or name matches GLOB, e.g. '*/tmp/*' or "
-        "'*.bak.json' (repeatable)",
-    )
-    validate.add_argument(
-        "--max-bytes",
-        type=_size,
-        default=DEFAULT_MAX_BYTES,
-        metavar="N",
-        help="report a file (or JSON Lines line) larger than N bytes as file.too-large instead of "
-        "reading it; K, M, G suffixes allowed (default: 256M)",
-    )
     _dataset_options(validate)
     validate.set_defaults(handler=_validate, command_parser=validate)
+
+    stats = commands.add_parser(
+        "stats",
+        help="count what GT files hold: resource types, annotations per type and class, attribute values",
+        description=textwrap.dedent("""\
+            Count what an export holds: files per resource type, annotations per type, per class (per
+            type) and per attribute value, the classification's labels and values, frames and tracks
+            per scene, image sizes. PATHs are found and read as by validate; a file that cannot be
+            read or parsed, or has an error, is counted and listed at the end, and the run goes on."""),
+        epilog="exit status: 0 counted (files with errors included), 2 usage error\n\n"
+        "examples:\n  aimmo-gt stats examples/export\n  aimmo-gt stats --format json -o stats.json export/\n",
+        formatter_class=_Formatter,
+    )
+    stats.add_argument(
+        "paths", nargs="+", metavar="PATH", help="a file, a directory, or - for standard input"
+    )
+    stats.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text (default: tables) or json (one object; schema: tests/data/stats.schema.json)",
+    )
+    stats.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    stats.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    _input_options(stats)
+    stats.set_defaults(handler=_stats, command_parser=stats)
 
     rules = commands.add_parser(
         "rules",
@@ -217,6 +214,40 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
     rules.set_defaults(handler=_rules, command_parser=rules)
     return parser
+
+
+def _input_options(command: argparse.ArgumentParser) -> None:
+    """How files are found and read: the same options for every command that reads GT files."""
+    command.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        metavar="N",
+        help=f"read files in N processes (default: the number of CPUs, {default_jobs()} here); "
+        "the report is in the same order whatever N",
+    )
+    command.add_argument(
+        "--jsonl",
+        action="store_true",
+        help="JSON Lines: each non-blank line of each file is one document, reported as FILE:LINE; "
+        "directories are searched for *.jsonl instead of *.json",
+    )
+    command.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="skip files and directories whose path or name matches GLOB, e.g. '*/tmp/*' or "
+        "'*.bak.json' (repeatable)",
+    )
+    command.add_argument(
+        "--max-bytes",
+        type=_size,
+        default=DEFAULT_MAX_BYTES,
+        metavar="N",
+        help="report a file (or JSON Lines line) larger than N bytes as file.too-large instead of "
+        "reading it; K, M, G suffixes allowed (default: 256M)",
+    )
 
 
 def _dataset_options(command: argparse.ArgumentParser) -> None:
@@ -245,16 +276,10 @@ def _export(args: argparse.Namespace):
     )
     if not dataset and args.resources is None:
         return None
-    from ._dataset import Export, resource_files
+    from ._dataset import Export
 
-    resources = None if args.resources is None else resource_files(args.resources)
     return Export(
-        warn=args.warn,
-        ignore=args.ignore,
-        strict=args.strict,
-        dataset=dataset,
-        resources=resources,
-        resource_root=args.resources,
+        warn=args.warn, ignore=args.ignore, strict=args.strict, dataset=dataset, resources=args.resources
     )
 
 
@@ -350,6 +375,40 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             f"{parser.prog}: no {'*.jsonl' if args.jsonl else '*.json'} file found in the given paths\n"
         )
     return exit_code
+
+
+def _stats(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from ._progress import Progress
+    from ._stats import Stats, render_text
+
+    try:
+        output = _open_output(args.output)
+    except OSError as error:
+        return _usage_error(parser, f"cannot write {args.output!r}: {error.strerror}")
+    skip = [args.output] if args.output else []
+    walker = Walker(exclude=args.exclude, jsonl=args.jsonl, max_bytes=args.max_bytes, skip=skip)
+    stats = Stats()
+    progress = Progress(sys.stderr, enabled=not args.quiet and sys.stderr.isatty())
+    items = walker.items(args.paths)
+    try:
+        for report in run(
+            items, Options(stats=True), max_bytes=args.max_bytes, jobs=args.jobs or default_jobs()
+        ):
+            stats.add(report)
+            progress.update(stats.files, len(stats.bad), len(stats.bad))
+    finally:
+        progress.close()
+    counted = stats.as_json()
+    with output as stream:
+        if args.format == "json":
+            stream.write(json.dumps(counted, ensure_ascii=False, indent=2) + "\n")
+        else:
+            render_text(counted, stream)
+    if stats.files == 0:
+        sys.stderr.write(
+            f"{parser.prog}: no {'*.jsonl' if args.jsonl else '*.json'} file found in the given paths\n"
+        )
+    return EXIT_VALID
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -15,6 +15,8 @@ Nothing here knows how files were read or checked: the facts are plain tuples (s
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import stat
@@ -31,6 +33,7 @@ from ._rules import DATASET_RULES
 
 if TYPE_CHECKING:
     from ._check import FileReport
+    from ._stats import Counts
 
 TrackId = str | int
 
@@ -55,6 +58,21 @@ class Facts(NamedTuple):
     #: (label, pointer) of each distinct label, where it first occurs: the annotations' labels in
     #: document order, then the document's own label (`/label`).
     labels: tuple[tuple[str, str], ...] = ()
+    #: What the document holds, for `aimmo-gt stats` (Options.stats; else None).
+    counts: Counts | None = None
+
+
+def facts_of(struct: object = None, document: object = None, *, counts: bool = False) -> Facts | None:
+    """The facts of a document that parsed: the fast engine's struct of a clean file, else the loaded
+    document (None when it is not an object); with `counts`, also what it holds (_stats.Counts)."""
+    facts = facts_of_struct(struct) if struct is not None else facts_of_document(document)
+    if facts is None or not counts:
+        return facts
+    from ._stats import counts_of_document, counts_of_struct
+
+    return facts._replace(
+        counts=counts_of_struct(struct) if struct is not None else counts_of_document(document)
+    )
 
 
 def join_name(parent_path: str, filename: str) -> str:
@@ -165,11 +183,10 @@ def fold(label: str) -> str:
 # --- The upload's folder rule: the resource folder's files.
 
 
-def resource_files(root: str) -> set[str]:
-    """Every file under `root`, as a path from it (`/batch_5/day/a.jpg`, the form of `join_name`).
-    Hidden files (a name starting with `.`: `.DS_Store`) are left out; directory links are followed,
-    but never around a loop."""
-    found: set[str] = set()
+def resource_files(root: str) -> Iterator[str]:
+    """Every file under `root`, as a path from it (`/batch_5/day/a.jpg`, the form of `join_name`), in
+    sorted order. Hidden files and folders (a name starting with `.`: `.DS_Store`) are left out;
+    folder links are followed, but never around a loop."""
     seen: set[tuple[int, int]] = set()
     for directory, directories, files in os.walk(root, followlinks=True):
         info = os.stat(directory)
@@ -177,10 +194,10 @@ def resource_files(root: str) -> set[str]:
             directories[:] = []
             continue
         seen.add((info.st_dev, info.st_ino))
-        directories[:] = [name for name in directories if not name.startswith(".")]
+        directories[:] = sorted(name for name in directories if not name.startswith("."))
         relative = os.path.relpath(directory, root).replace(os.sep, "/")
         prefix = "" if relative == "." else "/" + relative
-        for name in files:
+        for name in sorted(files):
             if name.startswith("."):
                 continue
             try:
@@ -188,14 +205,121 @@ def resource_files(root: str) -> set[str]:
             except OSError:
                 continue  # a dangling link names nothing
             if regular:
-                found.add(sys.intern(f"{prefix}/{name}"))
-    return found
+                yield f"{prefix}/{name}"
+
+
+# --- Compact stores: what is kept of every file costs tens of bytes, not hundreds.
+
+_MASK64 = (1 << 64) - 1
+_GOLDEN = 0x9E3779B97F4A7C15
+
+
+def _digest(text: str) -> int:
+    """96 bits of BLAKE2b: a name kept as a number, as long as a file_id (two names with one
+    digest: about 1 in 10**17 for a million names)."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).digest())
+
+
+class _FirstSeen:
+    """Keys (ints below 2**96: a file_id, a digest) each with the ordinal of the first file that had
+    it, in flat arrays (open addressing, linear probing, at most 70% full): 16 bytes a slot, about 30
+    a key, where a dict of ints takes 100 and a dict of strings 170."""
+
+    def __init__(self) -> None:
+        self._allocate(10)
+        self.count = 0
+
+    def _allocate(self, bits: int) -> None:
+        self._bits = bits
+        self._hi = array("I", bytes(4 << bits))
+        self._lo = array("Q", bytes(8 << bits))
+        self._at = array("I", bytes(4 << bits))  # ordinal + 1; 0: empty
+        self._limit = (7 << bits) // 10
+
+    def _slot(self, hi: int, lo: int) -> int:
+        at, his, los = self._at, self._hi, self._lo
+        mask = len(at) - 1
+        slot = (((hi ^ lo) * _GOLDEN) & _MASK64) >> (64 - self._bits)
+        while at[slot] and (los[slot] != lo or his[slot] != hi):
+            slot = (slot + 1) & mask
+        return slot
+
+    def get(self, key: int) -> int | None:
+        found = self._at[self._slot(key >> 64, key & _MASK64)]
+        return found - 1 if found else None
+
+    def first(self, key: int, ordinal: int) -> int:
+        """The ordinal of the first file with `key`; `ordinal` is recorded when it is that file."""
+        hi, lo = key >> 64, key & _MASK64
+        slot = self._slot(hi, lo)
+        if self._at[slot]:
+            return self._at[slot] - 1
+        self._hi[slot], self._lo[slot], self._at[slot] = hi, lo, ordinal + 1
+        self.count += 1
+        if self.count > self._limit:
+            his, los, ats = self._hi, self._lo, self._at
+            self._allocate(self._bits + 1)
+            for hi, lo, at in zip(his, los, ats, strict=True):
+                if at:
+                    slot = self._slot(hi, lo)
+                    self._hi[slot], self._lo[slot], self._at[slot] = hi, lo, at
+        return ordinal
+
+
+class _Paths:
+    """How reports name each file that took part, by ordinal, stored as a folder number and the name's
+    bytes (files of one folder share the folder's text), with its line (JSON Lines) and whether the
+    file it is in is the path itself (a file) or the path less `:LINE` (a JSON Lines document)."""
+
+    def __init__(self) -> None:
+        self._folders: dict[str, int] = {}
+        self._folder_list: list[str] = []
+        self._folder_of = array("I")
+        self._names = bytearray()
+        self._ends = array("Q")
+        self._lines = array("I")
+        #: 0: the file is the path; 1: the path is FILE:LINE; 2: another file, in _other.
+        self._kind = bytearray()
+        self._other: dict[int, str | None] = {}
+
+    def add(self, path: str, file: str | None, line: int) -> int:
+        ordinal = len(self._ends)
+        cut = path.rfind("/") + 1
+        folder = self._folders.get(path[:cut])
+        if folder is None:
+            folder = self._folders[path[:cut]] = len(self._folder_list)
+            self._folder_list.append(path[:cut])
+        self._folder_of.append(folder)
+        self._names += path[cut:].encode("utf-8", "surrogatepass")
+        self._ends.append(len(self._names))
+        self._lines.append(line)
+        if file == path:
+            self._kind.append(0)
+        elif file is not None and path == f"{file}:{line}":
+            self._kind.append(1)
+        else:
+            self._kind.append(2)
+            self._other[ordinal] = file
+        return ordinal
+
+    def path(self, ordinal: int) -> str:
+        start = self._ends[ordinal - 1] if ordinal else 0
+        name = self._names[start : self._ends[ordinal]].decode("utf-8", "surrogatepass")
+        return self._folder_list[self._folder_of[ordinal]] + name
+
+    def file(self, ordinal: int) -> tuple[str | None, int]:
+        """The file the document is in, and its line."""
+        line, kind = self._lines[ordinal], self._kind[ordinal]
+        if kind == 2:
+            return self._other[ordinal], line
+        path = self.path(ordinal)
+        return (path if kind == 0 else path[: -len(f":{line}")]), line
 
 
 # --- The reduce.
 
 
-@dataclass
+@dataclass(slots=True)
 class _Scene:
     #: (width, height, ordinal) of the first frame with an image size.
     size: tuple[int, int, int] | None = None
@@ -203,6 +327,11 @@ class _Scene:
     frames: dict[int, int] | None = None
     #: track_id -> (label, type, ordinal, annotation index) where the track first appeared.
     tracks: dict[TrackId, tuple[str, str, int, int]] | None = None
+
+
+def _json(value: object) -> str:
+    """A value in a message, written as JSON (messages speak JSON: "car", 1, not 'car')."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _rule(rule: str, pointer: str, message: str) -> Diagnostic:
@@ -214,8 +343,10 @@ class Export:
 
     `add(report)` gives back the report with the diagnostics its file earned against the files before
     it (its validity updated); `finish()` yields, once every report was added, what is known only then,
-    as reports that carry only those diagnostics. Memory grows with the facts kept (a file id and a
-    name per file, a few numbers per frame and per track), never with the documents.
+    as reports that carry only those diagnostics. Memory grows with the facts kept (a file id, a name
+    and a path per file: about 150 bytes; a few numbers per frame and per track), never with the
+    documents. `resources`: the resource folder of a GT upload (its listing is read at the start and
+    again at the end, for the files no GT file named).
     """
 
     def __init__(
@@ -226,8 +357,7 @@ class Export:
         strict: bool = False,
         dataset: bool = True,
         label_case: bool = True,
-        resources: set[str] | None = None,
-        resource_root: str | None = None,
+        resources: str | None = None,
     ) -> None:
         from ._api import tune
 
@@ -241,19 +371,22 @@ class Export:
         if resources is None:
             on -= {"upload.no-resource", "upload.no-gt-file"}
         self.on = frozenset(on)
-        # Per file that took part, by ordinal: how reports name it, its file and line (SARIF), and
-        # whether its report already failed (a late warning can fail it under --strict).
-        self.paths: list[str] = []
-        self.files: list[str | None] = []
-        self.lines = array("q")
+        self.paths = _Paths()
+        #: Whether each file's report already failed (a late warning can fail it under --strict).
         self.failed = bytearray()
-        self.file_ids: dict[int, int] = {}
-        self.names: dict[str, int] = {}
+        self.file_ids = _FirstSeen()
+        self.names = _FirstSeen()
         self.scenes: dict[str, _Scene] = {}
         self.labels: dict[str, tuple[str, int, str]] = {}
-        self.resources = resources
-        self.resource_root = resource_root
-        self.named: set[str] = set()
+        self.resource_root = resources
+        #: Each resource file's digest -> its number in the listing; which of them a GT file named.
+        self.resources: _FirstSeen | None = None
+        self.named = bytearray()
+        if resources is not None:
+            self.resources = _FirstSeen()
+            for number, name in enumerate(resource_files(resources)):
+                self.resources.first(_digest(name), number)
+            self.named = bytearray(self.resources.count)
 
     def _tuned(self, diagnostics: list[Diagnostic]) -> tuple[Diagnostic, ...]:
         from ._api import tune
@@ -261,16 +394,13 @@ class Export:
         return tuple(tune(diagnostics, self.warn))
 
     def _where(self, ordinal: int, pointer: str) -> str:
-        return f"{self.paths[ordinal]}:{pointer}"
+        return f"{self.paths.path(ordinal)}:{pointer}"
 
     def add(self, report: FileReport) -> FileReport:
         facts = getattr(report, "facts", None)
         if facts is None:
             return report
-        ordinal = len(self.paths)
-        self.paths.append(sys.intern(report.path))
-        self.files.append(report.file)
-        self.lines.append(report.line)
+        ordinal = self.paths.add(report.path, report.file, report.line)
         self.failed.append(not report.valid)
         found = self._tuned(list(self._check(ordinal, facts)))
         if not found:
@@ -284,13 +414,12 @@ class Export:
     def _check(self, ordinal: int, facts: Facts) -> Iterator[Diagnostic]:
         on = self.on
         if facts.file_id is not None and "dataset.duplicate-file-id" in on:
-            # As a number: 36 bytes where the text takes 73.
-            first = self.file_ids.setdefault(int(facts.file_id, 16), ordinal)
+            first = self.file_ids.first(int(facts.file_id, 16), ordinal)
             if first != ordinal:
                 yield _rule(
                     "dataset.duplicate-file-id",
                     "/file_id",
-                    f"file_id {facts.file_id!r} is already the file_id of {self._where(first, '/file_id')}",
+                    f"file_id {_json(facts.file_id)} is already that of {self._where(first, '/file_id')}",
                 )
         if facts.name is not None:
             yield from self._name(ordinal, facts.name)
@@ -306,29 +435,31 @@ class Export:
                     yield _rule(
                         "dataset.label-case",
                         pointer,
-                        f"label {label!r} differs only in case or spacing from {known[0]!r} "
+                        f"label {_json(label)} differs only in case or spacing from {_json(known[0])} "
                         f"at {self._where(known[1], known[2])}",
                     )
 
     def _name(self, ordinal: int, name: str) -> Iterator[Diagnostic]:
+        digest = _digest(name)
         if "dataset.duplicate-file" in self.on:
-            first = self.names.setdefault(name, ordinal)
+            first = self.names.first(digest, ordinal)
             if first != ordinal:
                 yield _rule(
                     "dataset.duplicate-file",
                     "/filename",
-                    f"parent_path + filename {name!r} is already that of {self._where(first, '/filename')}",
+                    f"parent_path + filename {_json(name)} is already {self._where(first, '/filename')}",
                 )
         if self.resources is not None:
             parts = name.split("/")
-            if ".." not in parts and name in self.resources:
-                self.named.add(name)
+            number = None if ".." in parts else self.resources.get(digest)
+            if number is not None:
+                self.named[number] = 1
             elif "upload.no-resource" in self.on:
-                why = " (a path with '..' never does)" if ".." in parts else ""
+                why = ' (a path with ".." never does)' if ".." in parts else ""
                 yield _rule(
                     "upload.no-resource",
                     "/filename",
-                    f"parent_path + filename {name!r} names no file under the resource folder "
+                    f"parent_path + filename {_json(name)} names no file under the resource folder "
                     f"{self.resource_root}{why}",
                 )
 
@@ -376,8 +507,8 @@ class Export:
                         yield _rule(
                             "dataset.track-label",
                             f"/annotations/{index}/{field}",
-                            f"track {track!r} of scene {scene_id} has {field} {value!r} here but {was!r} "
-                            f"in its first frame, {there}",
+                            f"track {_json(track)} of scene {scene_id} has {field} {_json(value)} here but "
+                            f"{_json(was)} in its first frame, {there}",
                         )
 
     def finish(self) -> Iterator[tuple[FileReport, bool | None]]:
@@ -407,16 +538,21 @@ class Export:
                         )
         for ordinal in sorted(late):
             found = self._tuned(late[ordinal])
-            path, file, line = self.paths[ordinal], self.files[ordinal], self.lines[ordinal]
-            report = FileReport(path, passes(found, self.strict), None, False, found, (), file, line)
+            file, line = self.paths.file(ordinal)
+            report = FileReport(
+                self.paths.path(ordinal), passes(found, self.strict), None, False, found, (), file, line
+            )
             yield report, not self.failed[ordinal]
-        if self.resources is not None and "upload.no-gt-file" in self.on:
-            root = self.resource_root or ""
-            for name in sorted(self.resources - self.named):
+        if self.resource_root is not None and "upload.no-gt-file" in self.on:
+            root = self.resource_root
+            for name in resource_files(root):
+                number = self.resources.get(_digest(name)) if self.resources is not None else None
+                if number is not None and self.named[number]:
+                    continue
                 path = os.path.join(root, *name.split("/")[1:])
                 message = (
-                    f"no GT file names this resource file (parent_path {os.path.dirname(name)!r}, "
-                    f"filename {os.path.basename(name)!r})"
+                    f"no GT file names this resource file (parent_path {_json(os.path.dirname(name))}, "
+                    f"filename {_json(os.path.basename(name))})"
                 )
                 found = self._tuned([_rule("upload.no-gt-file", "", message)])
                 yield FileReport(path, passes(found, self.strict), None, False, found, (), path, 1), None
