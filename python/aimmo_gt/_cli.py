@@ -345,9 +345,7 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         output = _open_output(args.output)
     except OSError as error:
         return _usage_error(parser, f"cannot write {args.output!r}: {error.strerror}")
-    # The report may be written inside a walked directory; it is not a GT file.
-    skip = [args.output] if args.output else []
-    walker = Walker(exclude=args.exclude, jsonl=args.jsonl, max_bytes=args.max_bytes, skip=skip)
+    walker = _walker(args)
     summary = Summary()
     progress = Progress(sys.stderr, enabled=not args.quiet and sys.stderr.isatty())
     with output as stream:
@@ -371,10 +369,20 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         exit_code = EXIT_INVALID if summary.invalid or failed else EXIT_VALID
         reporter.finish(summary, exit_code)
     if summary.files == 0:
-        sys.stderr.write(
-            f"{parser.prog}: no {'*.jsonl' if args.jsonl else '*.json'} file found in the given paths\n"
-        )
+        _nothing_found(args, parser)
     return exit_code
+
+
+def _walker(args: argparse.Namespace) -> Walker:
+    # The report may be written inside a walked directory; it is not a GT file.
+    skip = [args.output] if args.output else []
+    return Walker(exclude=args.exclude, jsonl=args.jsonl, max_bytes=args.max_bytes, skip=skip)
+
+
+def _nothing_found(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    sys.stderr.write(
+        f"{parser.prog}: no {'*.jsonl' if args.jsonl else '*.json'} file found in the given paths\n"
+    )
 
 
 def _stats(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -385,8 +393,7 @@ def _stats(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         output = _open_output(args.output)
     except OSError as error:
         return _usage_error(parser, f"cannot write {args.output!r}: {error.strerror}")
-    skip = [args.output] if args.output else []
-    walker = Walker(exclude=args.exclude, jsonl=args.jsonl, max_bytes=args.max_bytes, skip=skip)
+    walker = _walker(args)
     stats = Stats()
     progress = Progress(sys.stderr, enabled=not args.quiet and sys.stderr.isatty())
     items = walker.items(args.paths)
@@ -405,9 +412,7 @@ def _stats(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         else:
             render_text(counted, stream)
     if stats.files == 0:
-        sys.stderr.write(
-            f"{parser.prog}: no {'*.jsonl' if args.jsonl else '*.json'} file found in the given paths\n"
-        )
+        _nothing_found(args, parser)
     return EXIT_VALID
 
 

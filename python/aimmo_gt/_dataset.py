@@ -414,13 +414,9 @@ class Export:
     def _check(self, ordinal: int, facts: Facts) -> Iterator[Diagnostic]:
         on = self.on
         if facts.file_id is not None and "dataset.duplicate-file-id" in on:
-            first = self.file_ids.first(int(facts.file_id, 16), ordinal)
-            if first != ordinal:
-                yield _rule(
-                    "dataset.duplicate-file-id",
-                    "/file_id",
-                    f"file_id {_json(facts.file_id)} is already that of {self._where(first, '/file_id')}",
-                )
+            key = int(facts.file_id, 16)
+            what = f"file_id {_json(facts.file_id)}"
+            yield from self._once(self.file_ids, key, ordinal, "dataset.duplicate-file-id", "/file_id", what)
         if facts.name is not None:
             yield from self._name(ordinal, facts.name)
         if facts.scene_id is not None:
@@ -439,16 +435,17 @@ class Export:
                         f"at {self._where(known[1], known[2])}",
                     )
 
+    def _once(self, table: _FirstSeen, key: int, ordinal: int, rule: str, pointer: str, what: str):
+        """The diagnostic when a file is not the first with `key` (naming the first)."""
+        first = table.first(key, ordinal)
+        if first != ordinal:
+            yield _rule(rule, pointer, f"{what} is already that of {self._where(first, pointer)}")
+
     def _name(self, ordinal: int, name: str) -> Iterator[Diagnostic]:
         digest = _digest(name)
         if "dataset.duplicate-file" in self.on:
-            first = self.names.first(digest, ordinal)
-            if first != ordinal:
-                yield _rule(
-                    "dataset.duplicate-file",
-                    "/filename",
-                    f"parent_path + filename {_json(name)} is already {self._where(first, '/filename')}",
-                )
+            what = f"parent_path + filename {_json(name)}"
+            yield from self._once(self.names, digest, ordinal, "dataset.duplicate-file", "/filename", what)
         if self.resources is not None:
             parts = name.split("/")
             number = None if ".." in parts else self.resources.get(digest)
