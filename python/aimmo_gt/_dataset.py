@@ -25,7 +25,7 @@ from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from itertools import pairwise
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 from ._diagnostics import Diagnostic, passes
@@ -93,21 +93,20 @@ def _make(
     file_id, parent_path, filename, scene_id, frame_number, width, height, labels, kinds, track_ids, label
 ) -> Facts:
     """Facts from the document's fields (any JSON value; UNSET or None when absent) and, per annotation,
-    its label, type and track_id (None where the annotation is not an object)."""
+    its label, type and track_id, each a str (an int too for a track_id) or None: a value of
+    another type is None. The work per annotation is done by C code (dicts built from iterators): it
+    runs on every clean file."""
     scene = scene_id if _is_object_id(scene_id) else None
     tracks: list[tuple[TrackId, str, str, int]] = []
-    if scene is not None:
-        first: dict[TrackId, int] = {}
-        for index, track in enumerate(track_ids):
-            if (type(track) is int or type(track) is str) and track not in first:
-                first[track] = index
-        for track, index in first.items():
-            if type(labels[index]) is str and type(kinds[index]) is str:
+    if scene is not None and track_ids:
+        # Built backwards, each track_id ends with its first annotation's index.
+        first = dict(zip(reversed(track_ids), range(len(track_ids) - 1, -1, -1), strict=True))
+        first.pop(None, None)
+        for track, index in sorted(first.items(), key=itemgetter(1)):
+            if labels[index] is not None and kinds[index] is not None:
                 tracks.append((track, labels[index], kinds[index], index))
-    seen: dict[str, str] = {}
-    for index, value in enumerate(labels):
-        if type(value) is str and value not in seen:
-            seen[value] = f"/annotations/{index}/label"
+    seen = {value: f"/annotations/{labels.index(value)}/label" for value in dict.fromkeys(labels)}
+    seen.pop(None, None)
     if type(label) is str and label not in seen:
         seen[label] = "/label"
     return Facts(
@@ -119,6 +118,14 @@ def _make(
         tuple(tracks),
         tuple(seen.items()),
     )
+
+
+def _str(value: object) -> str | None:
+    return value if type(value) is str else None
+
+
+def _track(value: object) -> TrackId | None:
+    return value if type(value) is str or type(value) is int else None
 
 
 _label, _kind, _track_id = attrgetter("label"), attrgetter("kind"), attrgetter("track_id")
@@ -139,8 +146,9 @@ def facts_of_struct(document) -> Facts:
         metadata.width,
         metadata.height,
         list(map(_label, annotations)),
-        list(map(_kind, annotations)) if has_scene else (),
-        list(map(_track_id, annotations)) if has_scene else (),
+        list(map(_kind, annotations)) if has_scene else [],
+        # A struct's track_id is a str, an int or UNSET (None here).
+        [None if _unset(t) else t for t in map(_track_id, annotations)] if has_scene else [],
         document.label,
     )
 
@@ -167,9 +175,9 @@ def facts_of_document(document: object) -> Facts | None:
         get("frame_number"),
         metadata.get("width"),
         metadata.get("height"),
-        [a.get("label") for a in annotations],
-        [a.get("type") for a in annotations],
-        [a.get("track_id") for a in annotations],
+        [_str(a.get("label")) for a in annotations],
+        [_str(a.get("type")) for a in annotations],
+        [_track(a.get("track_id")) for a in annotations],
         get("label"),
     )
 
