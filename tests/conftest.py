@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,10 @@ def pools(monkeypatch):
 
     monkeypatch.setattr(runner, "ProcessPoolExecutor", Recording)
     return started
+
+
+def readme_pre_commit_snippet() -> str:
+    """The YAML of the README's pre-commit example."""
+    readme = (REPO / "README.md").read_text("utf-8")
+    (snippet,) = re.findall(r"```yaml\n(repos:\n.*?)```", readme, flags=re.DOTALL)
+    return snippet

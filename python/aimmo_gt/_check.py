@@ -16,10 +16,12 @@ adds to every file's report (an ontology, a facts record) plugs into `_diagnose`
 
 from __future__ import annotations
 
+import fnmatch
+import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import import_module
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ._diagnostics import Diagnostic, count, passes
 from ._rules import UNTUNABLE
@@ -40,6 +42,27 @@ ENGINES = ("auto", "fast", "reference")
 
 
 @dataclass(frozen=True, slots=True)
+class PathOptions:
+    """Other options for the files under some paths (a configuration file's `overrides`)."""
+
+    #: The directory the globs are relative to (the configuration file's).
+    root: str
+    #: `lidar/**`, `*.bak.json`: `*` crosses folders, as in --exclude; a glob without `/` may match
+    #: the file's name alone.
+    globs: tuple[str, ...]
+    #: (Options field, value): a tuple extends the field (warn, ignore), anything else replaces it.
+    changes: tuple[tuple[str, object], ...]
+
+    def applies(self, path: str) -> bool:
+        relative = os.path.relpath(os.path.abspath(path), self.root).replace(os.sep, "/")
+        name = relative.rsplit("/", 1)[-1]
+        return any(
+            fnmatch.fnmatchcase(relative, glob) or ("/" not in glob and fnmatch.fnmatchcase(name, glob))
+            for glob in self.globs
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Options:
     """What the user asked for, the same for every file of a run (sent to each worker once a batch)."""
 
@@ -55,12 +78,28 @@ class Options:
     dataset: bool = False
     #: ... and in it what the document holds, for `aimmo-gt stats` (_stats.py).
     stats: bool = False
+    #: Options that differ by path, applied in order to the files they match (`for_file`).
+    overrides: tuple[PathOptions, ...] = ()
 
     def __post_init__(self) -> None:
         if self.profile is not None and self.profile not in PROFILES:
             raise ValueError(f"unknown profile {self.profile!r}; expected one of {', '.join(PROFILES)}")
         if self.engine not in ENGINES:
             raise ValueError(f"unknown engine {self.engine!r}; expected one of {', '.join(ENGINES)}")
+
+    def for_file(self, path: str | None) -> Options:
+        """The options for one file: these, with the overrides that match its path applied."""
+        if not self.overrides or path is None or path == "-":
+            return self
+        options = self
+        for override in self.overrides:
+            if override.applies(path):
+                changes: dict[str, Any] = {
+                    name: getattr(options, name) + value if isinstance(value, tuple) else value
+                    for name, value in override.changes
+                }
+                options = replace(options, **changes)
+        return options
 
 
 class _Counts:
@@ -202,6 +241,7 @@ def check_document(document: object, options: Options) -> Result:
 
 def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
     """Read, parse and check one item; every problem becomes a diagnostic, never an exception."""
+    options = options.for_file(item.file)
 
     def report(diagnostics, positions=(), profile=None, inferred=False, facts=None) -> FileReport:
         return FileReport(

@@ -35,9 +35,14 @@ def _from_text(out: str, folder: Path) -> Found:
     for line in out.splitlines():
         if line.startswith("  ") or " files checked: " in line or " file checked: " in line:
             continue
-        where, rule = re.match(r"(.*?): ([a-z]+\.[A-Za-z-]+)(?: \(warning\))?: ", line).groups()
-        path, _, pointer = where.partition(":")
-        found.add((_relative(path, folder), rule, pointer))
+        # FILE[:LINE:COL][: POINTER]: RULE[ (warning)]: MESSAGE
+        shape = (
+            r"(?P<path>[^:]+?)(?::\d+:\d+)?(?:: (?P<pointer>/[^:]*?))?: "
+            r"(?P<rule>[a-z]+\.[A-Za-z-]+)(?: \(warning\))?: "
+        )
+        match = re.match(shape, line.removeprefix(f"{folder}/"))
+        assert match, line
+        found.add((match["path"], match["rule"], match["pointer"] or ""))
     return found
 
 
