@@ -224,13 +224,17 @@ class JsonReporter(Reporter):
             "valid": report.valid,
             "profile": report.profile,
             "inferred": report.inferred,
-            "diagnostics": [
-                {**diagnostic.as_dict(), "line": line, "column": column}
-                for diagnostic, line, column in _with_positions(report)
-            ],
+            "diagnostics": self._diagnostics(report),
         }
         self.stream.write(("\n  " if self.first else ",\n  ") + json.dumps(entry, ensure_ascii=False))
         self.first = False
+
+    @staticmethod
+    def _diagnostics(report: FileReport) -> list[dict]:
+        return [
+            {**diagnostic.as_dict(), "line": line, "column": column}
+            for diagnostic, line, column in _with_positions(report)
+        ]
 
     def appended(self, report: FileReport) -> None:
         if not self.appending:
@@ -239,10 +243,7 @@ class JsonReporter(Reporter):
         entry = {
             "path": report.path,
             "valid": report.valid,
-            "diagnostics": [
-                {**diagnostic.as_dict(), "line": line, "column": column}
-                for diagnostic, line, column in _with_positions(report)
-            ],
+            "diagnostics": self._diagnostics(report),
         }
         self.stream.write(("\n  " if self.first else ",\n  ") + json.dumps(entry, ensure_ascii=False))
         self.first = False
