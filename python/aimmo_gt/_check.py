@@ -30,6 +30,7 @@ from ._walk import Item, read_file
 if TYPE_CHECKING:
     from ._dataset import Facts
     from ._loading import Position
+    from ._ontology import Ontology
 
 #: The resource types, each a schema under schemas/v1/profiles/.
 PROFILES = ("image", "image-pixel", "sequence", "pointcloud", "video", "text")
@@ -78,6 +79,8 @@ class Options:
     dataset: bool = False
     #: ... and in it what the document holds, for `aimmo-gt stats` (_stats.py).
     stats: bool = False
+    #: The project's ontology (--ontology, `ontology=`): checked on every document after the format.
+    ontology: Ontology | None = None
     #: Options that differ by path, applied in order to the files they match (`for_file`).
     overrides: tuple[PathOptions, ...] = ()
 
@@ -223,11 +226,43 @@ def _diagnose(document: object, options: Options, *, fast_tried: bool = False) -
     if fast is not None:
         clean, used = fast.clean_document(document, profile)
         if clean and used == profile:
-            return Result(profile, inferred, (), options.strict)
+            found = tune(_ontology_of_document(options.ontology, document), options.warn, options.ignore)
+            return Result(profile, inferred, tuple(found), options.strict)
     from ._validator import document_diagnostics
 
-    found = tune(document_diagnostics(document, profile), options.warn, options.ignore)
-    return Result(profile, inferred, tuple(found), options.strict)
+    diagnostics = [
+        *document_diagnostics(document, profile),
+        *_ontology_of_document(options.ontology, document),
+    ]
+    return Result(profile, inferred, tuple(tune(diagnostics, options.warn, options.ignore)), options.strict)
+
+
+# --- The ontology layer (_ontology.py): on a parsed document, or on what the fast engine decoded.
+
+
+def _ontology_of_document(ontology: Ontology | None, document: object) -> list[Diagnostic]:
+    return [] if ontology is None else ontology.check(document)
+
+
+def _ontology_of_decoded(ontology: Ontology | None, decoded: object) -> list[Diagnostic] | None:
+    """For a file the fast engine passed: read from its structs (the file is not parsed again).
+    None when the check failed: the file then takes the path that turns a failure into a diagnostic."""
+    if ontology is None:
+        return []
+    try:
+        return ontology.check_decoded(decoded)
+    except Exception:
+        return None
+
+
+def _positions(data: bytes, found: tuple[Diagnostic, ...], options: Options) -> tuple[Position | None, ...]:
+    """Line and column of each diagnostic when asked for (a scan of the file's text)."""
+    if not (found and options.positions):
+        return (None,) * len(found)
+    from ._loading import locate
+
+    known = locate(data.decode("utf-8", "replace").removeprefix("\ufeff"), {d.pointer for d in found})
+    return tuple(known.get(d.pointer) for d in found)
 
 
 # --- The entry points.
@@ -266,12 +301,15 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
             return report(*_tuned(problems, (None,) * len(problems), options))
     fast = _fast(options.engine)
     if fast is not None:
-        clean, profile, struct = fast.clean_struct(data, options.profile)
-        if clean:
-            return report((), (), profile, options.profile is None, dataset_facts(options, struct=struct))
+        clean, profile, decoded = fast.decode_clean(data, options.profile)
+        project = _ontology_of_decoded(options.ontology, decoded) if clean else None
+        if project is not None:
+            found, _ = _tuned(project, (None,) * len(project), options)
+            facts = dataset_facts(options, struct=decoded)
+            return report(found, _positions(data, found, options), profile, options.profile is None, facts)
     # The loader is imported only for a file the fast engine did not pass: a run of clean files,
     # one small file above all, does without it.
-    from ._loading import load_positioned, locate
+    from ._loading import load_positioned
 
     loaded = load_positioned(data)
     diagnostics, positions = _tuned(loaded.diagnostics, loaded.positions, options)
@@ -292,10 +330,7 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
         )
         return report((*diagnostics, failure), (*positions, None), facts=facts)
     found = result.diagnostics
-    where: tuple[Position | None, ...] = (None,) * len(found)
-    if found and options.positions:
-        known = locate(data.decode("utf-8", "replace").removeprefix("\ufeff"), {d.pointer for d in found})
-        where = tuple(known.get(d.pointer) for d in found)
+    where = _positions(data, found, options)
     return report((*diagnostics, *found), (*positions, *where), result.profile, result.inferred, facts)
 
 

@@ -199,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
         "auto (default: fast when installed); the reports are the same",
     )
     _dataset_options(validate)
+    _add_ontology_option(validate)
     _add_terminal_options(validate)
     _add_config_options(validate)
     validate.set_defaults(handler=_validate, command_parser=validate)
@@ -238,6 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rules.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
     rules.set_defaults(handler=_rules, command_parser=rules)
+    _add_ontology_commands(commands)
     _add_completion_command(commands)
     return parser
 
@@ -451,7 +453,13 @@ def _export(args: argparse.Namespace):
     from ._dataset import Export
 
     return Export(
-        warn=args.warn, ignore=args.ignore, strict=args.strict, dataset=dataset, resources=args.resources
+        warn=args.warn,
+        ignore=args.ignore,
+        strict=args.strict,
+        dataset=dataset,
+        # DECISIONS.md: dataset.label-case is for an export without an ontology (which names the labels).
+        label_case=not args.ontology,
+        resources=args.resources,
     )
 
 
@@ -496,6 +504,9 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.resources is not None and not os.path.isdir(args.resources):
         return _usage_error(parser, f"--resources {args.resources!r} is not a directory")
     export = _export(args)
+    ontology = _load_ontology(args.ontology, parser)
+    if ontology is False:
+        return EXIT_USAGE
     options = Options(
         args.profile,
         tuple(args.warn),
@@ -503,6 +514,7 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         args.strict,
         positions=True,
         engine=args.engine,
+        ontology=ontology,
         overrides=config.overrides if config else (),
         dataset=export is not None,
     )
@@ -564,6 +576,8 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 def _walker(args: argparse.Namespace) -> Walker:
     # The report may be written inside a walked directory; it is not a GT file.
     skip = [args.output] if args.output else []
+    if getattr(args, "ontology", None):  # nor is the ontology (validate --ontology)
+        skip.append(args.ontology)
     return Walker(exclude=args.exclude, jsonl=args.jsonl, max_bytes=args.max_bytes, skip=skip)
 
 
@@ -598,6 +612,166 @@ def _stats(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             f"{parser.prog}: no {'*.jsonl' if args.jsonl else '*.json'} file found in the given paths\n"
         )
     return EXIT_VALID
+
+
+# --- The project's ontology: `validate --ontology FILE`, `ontology schema`, `ontology infer`.
+
+
+def _add_ontology_option(validate: argparse.ArgumentParser) -> None:
+    validate.add_argument(
+        "--ontology",
+        metavar="FILE",
+        help="also check labels, attribute keys and values against the project's ontology FILE "
+        "(JSON, or YAML with PyYAML installed; see 'aimmo-gt ontology --help'); a broken FILE is a "
+        "usage error and nothing is checked",
+    )
+
+
+def _load_ontology(path: str | None, parser: argparse.ArgumentParser):
+    """The loaded ontology, None when not asked for, False after reporting a broken one (usage)."""
+    if path is None:
+        return None
+    from ._ontology import Ontology, OntologyError
+
+    try:
+        return Ontology.load(path)
+    except OntologyError as error:
+        parser.print_usage(sys.stderr)
+        count = len(error.problems)
+        sys.stderr.write(
+            f"{parser.prog}: error: the ontology {path} has {count} problem{'s' * (count != 1)}; "
+            "nothing was checked:\n"
+        )
+        for line in error.lines():
+            sys.stderr.write(f"  {line}\n")
+        return False
+
+
+_ONTOLOGY_EXAMPLES = """\
+examples:
+  aimmo-gt ontology infer export/ -o ontology.json --counts
+  aimmo-gt validate --ontology ontology.json export/
+  aimmo-gt ontology schema ontology.json --profile image -o project.schema.json
+"""
+
+
+def _add_ontology_commands(commands) -> None:
+    ontology = commands.add_parser(
+        "ontology",
+        help="derive a JSON Schema from a project's ontology, or draft an ontology from an export",
+        description="A project's ontology file states its annotation types, classes and attributes, as "
+        "AIMMO's project settings do (schemas/v1/ontology.json). 'validate --ontology FILE' checks GT "
+        "files against it.",
+        epilog=_ONTOLOGY_EXAMPLES,
+        formatter_class=_Formatter,
+    )
+    actions = ontology.add_subparsers(dest="action", metavar="ACTION", required=True)
+    schema = actions.add_parser(
+        "schema",
+        help="write one self-contained draft 2020-12 schema of the format plus the ontology",
+        description="Write one self-contained JSON Schema (draft 2020-12, standard keywords only) that "
+        "checks the format and the ontology, for any JSON Schema engine (ajv, jsonschema-rs, "
+        "python-jsonschema...). Not in it: the format's semantic rules (geometry, masks, order) and "
+        "number inputs' min/max, which only aimmo-gt checks.",
+        formatter_class=_Formatter,
+    )
+    schema.add_argument("file", metavar="FILE", help="the ontology file (JSON, or YAML)")
+    schema.add_argument(
+        "--profile",
+        choices=PROFILES,
+        metavar="NAME",
+        help=f"the resource type of the documents: {', '.join(PROFILES)} (default: any)",
+    )
+    schema.add_argument("--output", "-o", metavar="OUT", help="write to OUT instead of standard output")
+    schema.set_defaults(handler=_ontology_schema, command_parser=schema)
+    infer = actions.add_parser(
+        "infer",
+        help="draft an ontology from an export: every type, class, attribute and value it uses",
+        description="Read GT files and write an ontology they all pass: the annotation types used, the "
+        "classes of each, the attributes of each class with the values seen (multi_choice where lists "
+        "were seen, optional where some annotations lack the key, input where more than "
+        "30 distinct values were seen). Review it before adoption: a typo in the data becomes a class.",
+        formatter_class=_Formatter,
+    )
+    infer.add_argument("paths", nargs="+", metavar="PATH", help="a file or a directory of *.json files")
+    infer.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="write the ontology to FILE (.yaml/.yml: YAML) instead of stdout",
+    )
+    infer.add_argument(
+        "--counts",
+        action="store_true",
+        help="also print (to standard error) how often each class and value occurs, rarest first",
+    )
+    infer.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip matching paths")
+    infer.set_defaults(handler=_ontology_infer, command_parser=infer)
+
+
+def _write(text: str, path: str | None, parser: argparse.ArgumentParser) -> int:
+    if path is None:
+        sys.stdout.write(text)
+        return EXIT_VALID
+    try:
+        with open(path, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+    except OSError as error:
+        return _usage_error(parser, f"cannot write {path!r}: {error.strerror}")
+    return EXIT_VALID
+
+
+def _ontology_schema(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from ._ontology import derived_schema
+
+    ontology = _load_ontology(args.file, parser)
+    if not ontology:
+        return EXIT_USAGE
+    schema = derived_schema(ontology, args.profile)
+    return _write(json.dumps(schema, ensure_ascii=False, indent=2) + "\n", args.output, parser)
+
+
+def _documents(items, max_bytes: int):
+    """The parsed documents of walked items; a file that cannot be read or parsed is named on stderr."""
+    from ._loading import load_positioned
+    from ._walk import read_file
+
+    for item in items:
+        data = item.data
+        if item.diagnostics:
+            sys.stderr.write(f"skipped {item.display}: {item.diagnostics[0].message}\n")
+            continue
+        if data is None:
+            data, problems = read_file(item.path, max_bytes)
+            if data is None:
+                sys.stderr.write(f"skipped {item.display}: {problems[0].message}\n")
+                continue
+        loaded = load_positioned(data)
+        if loaded.document is None:
+            sys.stderr.write(f"skipped {item.display}: {loaded.diagnostics[0].message}\n")
+            continue
+        yield loaded.document
+
+
+def _ontology_infer(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from ._ontology import dump, infer
+
+    if args.output and args.output.lower().endswith((".yaml", ".yml")):
+        try:
+            import yaml  # noqa: F401
+        except ImportError:
+            return _usage_error(parser, "writing YAML needs PyYAML: pip install 'aimmo-gt[yaml]'")
+    walker = Walker(
+        exclude=args.exclude, max_bytes=DEFAULT_MAX_BYTES, skip=[args.output] if args.output else []
+    )
+    drafted = infer(_documents(walker.items(args.paths), DEFAULT_MAX_BYTES))
+    if args.counts:
+        width = max((len(what) for what, _ in drafted.counts), default=0)
+        for what, count in sorted(drafted.counts, key=lambda line: (line[1], line[0])):
+            sys.stderr.write(f"{count:>8}  {what}\n" if width else "")
+    for warning in drafted.warnings:
+        sys.stderr.write(f"{parser.prog}: warning: {warning}\n")
+    return _write(dump(drafted.data, args.output), args.output, parser)
 
 
 class _JsonlHint:

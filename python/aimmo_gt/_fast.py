@@ -465,13 +465,13 @@ def _ids_ok(ids: list[str]) -> bool:
 def clean_bytes(data: bytes, profile: str | None) -> tuple[bool, str | None]:
     """(True, the profile used) when the loader and the reference engine would report nothing for
     this file under `profile` (None: inferred); (False, None) when they might report something."""
-    clean, used, _document = clean_struct(data, profile)
+    clean, used, _document = decode_clean(data, profile)
     return clean, used
 
 
-def clean_struct(data: bytes, profile: str | None) -> tuple[bool, str | None, object]:
-    """`clean_bytes`, and the decoded document (a struct) when clean, else None: the whole-export
-    rules take their facts from it (_dataset.facts_of_struct) instead of decoding the file again."""
+def decode_clean(data: bytes, profile: str | None) -> tuple[bool, str | None, object]:
+    """As `clean_bytes`, plus the decoded document when clean (its structs: the ontology layer reads
+    types, labels and attributes there instead of parsing the file again)."""
     try:
         return _clean_bytes(data, profile)
     except Exception:  # a surprise here must cost speed, never a verdict: the reference decides

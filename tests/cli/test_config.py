@@ -187,18 +187,18 @@ def test_every_option_of_validate_is_a_key_and_a_new_one_joins_without_code(tmp_
     values = load(config, validate).values
     assert values["max_bytes"] == 1024 and values["jobs"] == 2 and values["exclude"] == ["*.bak"]
     assert {a.dest for a in validate._actions} >= set(values)
+
     # Options other changes add to validate are keys at once, whatever their kind.
-    present = {option for action in validate._actions for option in action.option_strings}
-    for option, kwargs in (
-        ("--resources", {"metavar": "DIR"}),
-        ("--ontology", {"metavar": "FILE"}),
-        ("--upload", {"action": "store_true"}),
-        ("--no-dataset", {"dest": "dataset", "action": "store_false"}),
-        ("--storage-option", {"action": "append", "default": [], "metavar": "KEY=VALUE"}),
-        ("--fancy", {"action": argparse.BooleanOptionalAction, "default": True}),
-    ):
-        if option not in present:  # some have joined validate already
-            validate.add_argument(option, **kwargs)
+    def add(name: str, **kwargs) -> None:  # those that have landed are there already
+        if name not in validate._option_string_actions:
+            validate.add_argument(name, **kwargs)
+
+    add("--resources", metavar="DIR")
+    add("--ontology", metavar="FILE")
+    add("--upload", action="store_true")
+    add("--no-dataset", dest="dataset", action="store_false")
+    add("--storage-option", action="append", default=[], metavar="KEY=VALUE")
+    add("--fancy", action=argparse.BooleanOptionalAction, default=True)
     config.write_text(
         'resources = "images/"\nontology = "o.json"\nupload = true\nno-dataset = true\n'
         'storage-option = ["anon=true"]\nfancy = false\n'

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from aimmo_gt._check import Options, check_item
 from aimmo_gt._dataset import Export, facts_of_document, facts_of_struct
-from aimmo_gt._fast import clean_struct
+from aimmo_gt._fast import decode_clean
 from aimmo_gt._walk import Item
 from conftest import load_script
 
@@ -76,7 +76,7 @@ def test_facts_of_the_fast_struct_are_those_of_the_document():
     ]
     for doc in documents:
         data = json.dumps(doc).encode()
-        clean, _profile, struct = clean_struct(data, None)
+        clean, _profile, struct = decode_clean(data, None)
         assert clean
         assert facts_of_struct(struct) == facts_of_document(json.loads(data))
     # Mutated documents the fast engine still passes (some mutations change nothing that matters).
@@ -84,7 +84,7 @@ def test_facts_of_the_fast_struct_are_those_of_the_document():
     for _ in range(400):
         doc = synthetic.mutate(rng, rng.choice(documents))
         data = json.dumps(doc).encode()
-        clean, _profile, struct = clean_struct(data, None)
+        clean, _profile, struct = decode_clean(data, None)
         if clean:
             compared += 1
             assert facts_of_struct(struct) == facts_of_document(json.loads(data))
