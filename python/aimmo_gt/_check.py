@@ -43,6 +43,11 @@ PROFILES = ("image", "image-pixel", "sequence", "pointcloud", "video", "text")
 #: when msgspec is installed (the `fast` extra), else "reference".
 ENGINES = ("auto", "fast", "reference")
 
+#: What the documents are for (DECISIONS.md, "Export or upload"): "export", what AIMMO delivers
+#: (`file_id` required), or "upload", GT files prepared for the platform's GT upload (`file_id`
+#: optional, every annotation id prefixed by its instance number). defs/purpose.json states each.
+PURPOSES = ("export", "upload")
+
 
 @dataclass(frozen=True, slots=True)
 class PathOptions:
@@ -81,12 +86,16 @@ class Options:
     dataset: bool = False
     #: ... and in it what the document holds, for `aimmo-gt stats` (_stats.py).
     stats: bool = False
+    #: One of PURPOSES.
+    purpose: str = "export"
     #: The project's ontology (--ontology, `ontology=`): checked on every document after the format.
     ontology: Ontology | None = None
     #: Options that differ by path, applied in order to the files they match (`for_file`).
     overrides: tuple[PathOptions, ...] = ()
 
     def __post_init__(self) -> None:
+        if self.purpose not in PURPOSES:
+            raise ValueError(f"unknown purpose {self.purpose!r}; expected one of {', '.join(PURPOSES)}")
         if self.profile is not None and self.profile not in PROFILES:
             raise ValueError(f"unknown profile {self.profile!r}; expected one of {', '.join(PROFILES)}")
         if self.engine not in ENGINES:
@@ -226,14 +235,14 @@ def _diagnose(document: object, options: Options, *, fast_tried: bool = False) -
     profile = infer_profile(document) if inferred else options.profile
     fast = None if fast_tried else _fast(options.engine)
     if fast is not None:
-        clean, used = fast.clean_document(document, profile)
+        clean, used = fast.clean_document(document, profile, options.purpose)
         if clean and used == profile:
             found = tune(_ontology_of_document(options.ontology, document), options.warn, options.ignore)
             return Result(profile, inferred, tuple(found), options.strict)
     from ._validator import document_diagnostics
 
     diagnostics = [
-        *document_diagnostics(document, profile),
+        *document_diagnostics(document, profile, purpose=options.purpose, inferred=inferred),
         *_ontology_of_document(options.ontology, document),
     ]
     return Result(profile, inferred, tuple(tune(diagnostics, options.warn, options.ignore)), options.strict)
@@ -361,7 +370,7 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
             return report(*_tuned(problems, (None,) * len(problems), options))
     fast = _fast(options.engine)
     if fast is not None:
-        clean, profile, decoded = fast.decode_clean(data, options.profile)
+        clean, profile, decoded = fast.decode_clean(data, options.profile, options.purpose)
         project = _ontology_of_decoded(options.ontology, decoded) if clean else None
         if project is not None:
             found, _ = _tuned(project, (None,) * len(project), options)
