@@ -23,7 +23,7 @@ from ._output import Guarded, ReportWriteError, output_is_input
 from ._reporters import REPORTERS, Summary, tool_version
 from ._rules import RULES
 from ._runner import Options, WorkerStartError, default_jobs, run
-from ._walk import Walker, is_url
+from ._walk import Walker, is_archive, is_url
 
 #: Exit statuses: a contract (tests/cli/test_exit_codes.py asserts each).
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -215,14 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="text format: also a line per file, saying ok or invalid and the profile used; and "
         "(on standard error) which configuration file was used",
     )
-    validate.add_argument(
-        "--jobs",
-        "-j",
-        type=_jobs,
-        metavar="N",
-        help=f"check files in N processes (default: the number of CPUs, {default_jobs()} here); "
-        "the report is in the same order whatever N",
-    )
+    _input_options(validate)
     validate.add_argument(
         "--engine",
         choices=_api.ENGINES,
@@ -231,33 +224,38 @@ def build_parser() -> argparse.ArgumentParser:
         "explains the others; needs msgspec, a dependency), reference (python-jsonschema on every file), "
         "auto (default: fast when installed); the reports are the same",
     )
-    validate.add_argument(
-        "--jsonl",
-        action="store_true",
-        help="JSON Lines: each non-blank line of each file is one document, reported as FILE:LINE; "
-        "directories are searched for *.jsonl instead of *.json",
-    )
-    validate.add_argument(
-        "--exclude",
-        action="append",
-        default=[],
-        metavar="GLOB",
-        help="skip files and directories whose path or name matches GLOB, e.g. '*/tmp/*' or "
-        "'*.bak.json' (repeatable)",
-    )
-    validate.add_argument(
-        "--max-bytes",
-        type=_size,
-        default=DEFAULT_MAX_BYTES,
-        metavar="N",
-        help="report a file (or JSON Lines line) larger than N bytes as file.too-large instead of "
-        "reading it; K, M, G suffixes allowed (default: 256M)",
-    )
+    _dataset_options(validate)
     _add_ontology_option(validate)
     _storage_arguments(validate)
     _add_terminal_options(validate)
     _add_config_options(validate)
     validate.set_defaults(handler=_validate, command_parser=validate)
+
+    stats = commands.add_parser(
+        "stats",
+        help="count what GT files hold: resource types, annotations per type and class, attribute values",
+        description=textwrap.dedent("""\
+            Count what an export holds: files per resource type, annotations per type, per class (per
+            type) and per attribute value, the classification's labels and values, frames and tracks
+            per scene, image sizes. PATHs are found and read as by validate; a file that cannot be
+            read or parsed, or has an error, is counted and listed at the end, and the run goes on."""),
+        epilog="exit status: 0 counted (files with errors included), 2 usage error\n\n"
+        "examples:\n  aimmo-gt stats examples/export\n  aimmo-gt stats --format json -o stats.json export/\n",
+        formatter_class=_Formatter,
+    )
+    stats.add_argument(
+        "paths", nargs="+", metavar="PATH", help="a file, a directory, or - for standard input"
+    )
+    stats.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text (default: tables) or json (one object; schema: tests/data/stats.schema.json)",
+    )
+    stats.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    stats.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    _input_options(stats)
+    stats.set_defaults(handler=_stats, command_parser=stats)
 
     rules = commands.add_parser(
         "rules",
@@ -271,6 +269,44 @@ def build_parser() -> argparse.ArgumentParser:
     _add_ontology_commands(commands)
     _add_completion_command(commands)
     return parser
+
+
+def _storage_option(text: str) -> tuple[str, object]:
+    """KEY=VALUE; a VALUE that is JSON (true, 5, {"region_name": "x"}) is taken as such, else as a string."""
+    key, equals, value = text.partition("=")
+    if not equals or not key.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE (example: anon=true)")
+    try:
+        parsed: object = json.loads(value)
+    except ValueError:
+        parsed = value
+    return key.strip(), parsed
+
+
+def _storage_arguments(validate: argparse.ArgumentParser) -> None:
+    group = validate.add_argument_group(
+        "object storage, archives and clusters",
+        "A PATH may be a URL fsspec reads (s3://bucket/export/ needs aimmo-gt[s3], gs://... "
+        "aimmo-gt[gcs]; credentials come from the storage's usual places: environment, profiles), "
+        "listed like a directory and reported by URL; a .zip, .tar or .tar.gz archive, walked like a "
+        "directory, its files reported as ARCHIVE!/path; *.json.gz files are read decompressed.",
+    )
+    group.add_argument(
+        "--storage-option",
+        action="append",
+        default=[],
+        type=_storage_option,
+        metavar="KEY=VALUE",
+        help="an option of the filesystem of every URL, e.g. endpoint_url=http://127.0.0.1:9000, "
+        "anon=true, profile=NAME (VALUE read as JSON when it is JSON); repeatable",
+    )
+    group.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="check on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786), or on one "
+        "started here with 'local' (--jobs worker processes); the workers read the files themselves, "
+        "so local paths must be visible to them; the report is the same; needs aimmo-gt[dask]",
+    )
 
 
 _SHELLS = ("bash", "zsh", "fish")
@@ -398,45 +434,82 @@ def _config_used(args: argparse.Namespace, config) -> str:
     return "configuration: none found (aimmo-gt.toml, or pyproject.toml with [tool.aimmo-gt], from here up)"
 
 
-def _storage_option(text: str) -> tuple[str, object]:
-    """KEY=VALUE; a VALUE that is JSON (true, 5, {"region_name": "x"}) is taken as such, else as a string."""
-    key, equals, value = text.partition("=")
-    if not equals or not key.strip():
-        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE (example: anon=true)")
-    try:
-        parsed: object = json.loads(value)
-    except ValueError:
-        parsed = value
-    return key.strip(), parsed
-
-
-def _storage_arguments(validate: argparse.ArgumentParser) -> None:
-    group = validate.add_argument_group(
-        "object storage, archives and clusters",
-        "A PATH may be a URL fsspec reads (s3://bucket/export/ needs aimmo-gt[s3], gs://... "
-        "aimmo-gt[gcs]; credentials come from the storage's usual places: environment, profiles), "
-        "listed like a directory and reported by URL; a .zip, .tar or .tar.gz archive, walked like a "
-        "directory, its files reported as ARCHIVE!/path; *.json.gz files are read decompressed.",
+def _input_options(command: argparse.ArgumentParser) -> None:
+    """How files are found and read: the same options for every command that reads GT files."""
+    command.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        metavar="N",
+        help=f"read files in N processes (default: the number of CPUs, {default_jobs()} here); "
+        "the report is in the same order whatever N",
     )
-    group.add_argument(
-        "--storage-option",
+    command.add_argument(
+        "--jsonl",
+        action="store_true",
+        help="JSON Lines: each non-blank line of each file is one document, reported as FILE:LINE; "
+        "directories are searched for *.jsonl instead of *.json",
+    )
+    command.add_argument(
+        "--exclude",
         action="append",
         default=[],
-        type=_storage_option,
-        metavar="KEY=VALUE",
-        help="an option of the filesystem of every URL, e.g. endpoint_url=http://127.0.0.1:9000, "
-        "anon=true, profile=NAME (VALUE read as JSON when it is JSON); repeatable",
+        metavar="GLOB",
+        help="skip files and directories whose path or name matches GLOB, e.g. '*/tmp/*' or "
+        "'*.bak.json' (repeatable)",
+    )
+    command.add_argument(
+        "--max-bytes",
+        type=_size,
+        default=DEFAULT_MAX_BYTES,
+        metavar="N",
+        help="report a file (or JSON Lines line) larger than N bytes as file.too-large instead of "
+        "reading it; K, M, G suffixes allowed (default: 256M)",
+    )
+
+
+def _dataset_options(command: argparse.ArgumentParser) -> None:
+    group = command.add_argument_group(
+        "whole export",
+        "Faults visible only when files are compared (the dataset.* rules: a file_id or a frame twice, a "
+        "track whose label changes, ...), checked in the same pass, on by default for a directory, "
+        "several files or JSON Lines. Each is reported on the later file, naming the first one.",
     )
     group.add_argument(
-        "--dask",
-        metavar="ADDRESS",
-        help="check on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786), or on one "
-        "started here with 'local' (--jobs worker processes); the workers read the files themselves, "
-        "so local paths must be visible to them; the report is the same; needs aimmo-gt[dask]",
+        "--no-dataset",
+        dest="dataset",
+        action="store_false",
+        help="do not compare files with each other (no dataset.* rule)",
+    )
+    group.add_argument(
+        "--resources",
+        metavar="DIR",
+        help="the folder of the resource files a GT upload goes with: each GT file's parent_path + "
+        "filename must name a file under DIR (upload.no-resource), and each file under DIR should have "
+        "a GT file (upload.no-gt-file; hidden files are left out)",
     )
 
 
-_SHELLS = ("bash", "zsh", "fish")
+def _export(args: argparse.Namespace):
+    """The whole-export reducer the run asks for, or None."""
+    dataset = args.dataset and (
+        len(args.paths) > 1
+        or args.jsonl
+        or any(os.path.isdir(path) or is_url(path) or is_archive(path) for path in args.paths)
+    )
+    if not dataset and args.resources is None:
+        return None
+    from ._dataset import Export
+
+    return Export(
+        warn=args.warn,
+        ignore=args.ignore,
+        strict=args.strict,
+        dataset=dataset,
+        # DECISIONS.md: dataset.label-case is for an export without an ontology (which names the labels).
+        label_case=not args.ontology,
+        resources=args.resources,
+    )
 
 
 def _usage_error(parser: argparse.ArgumentParser, message: str) -> int:
@@ -545,6 +618,9 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     ontology = _load_ontology(args.ontology, parser)
     if ontology is False:
         return EXIT_USAGE
+    if args.resources is not None and not os.path.isdir(args.resources):
+        return _usage_error(parser, f"--resources {args.resources!r} is not a directory")
+    export = _export(args)
     options = Options(
         args.profile,
         tuple(args.warn),
@@ -556,6 +632,7 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         ontology=ontology,
         overrides=config.overrides if config else (),
         storage_options=tuple(args.storage_option),
+        dataset=export is not None,
     )
     if any(map(is_url, args.paths)):
         from ._sources import unavailable
@@ -565,19 +642,9 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             return _usage_error(parser, problem)
     err = sys.stderr
     jobs = _cap_jobs(args.jobs, err)
-    # The report may be written inside a walked directory; it is not a GT file (nor is the ontology).
-    skip = [args.output] if args.output else []
-    if args.ontology:
-        skip.append(args.ontology)
 
     def walker() -> Walker:
-        return Walker(
-            exclude=args.exclude,
-            jsonl=args.jsonl,
-            max_bytes=args.max_bytes,
-            skip=skip,
-            storage_options=dict(args.storage_option),
-        )
+        return _walker(args)
 
     if args.output:
         probe = walker()
@@ -629,6 +696,8 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                 with interrupts.deferred():
                     reporter.start()
                 for report in reports:
+                    if export is not None:
+                        report = export.add(report)
                     summary.add(report)
                     hint.add(report)
                     with interrupts.deferred():
@@ -644,6 +713,15 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             finally:
                 reports.close()  # a parallel run stops its workers now
                 progress.close()
+            # What is known once every file was read; a resource file's warning fails the run under
+            # --strict, though it is no checked file.
+            failed = False
+            if export is not None and failure is None and not summary.interrupted:
+                for report, earlier_valid in export.finish():
+                    summary.add_appended(report, earlier_valid)
+                    with interrupts.deferred():
+                        reporter.appended(report)
+                    failed = failed or (earlier_valid is None and not report.valid)
             if failure is not None:
                 exit_code = EXIT_FAILED
             elif summary.interrupted:
@@ -651,7 +729,7 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             elif summary.files == 0:
                 exit_code = EXIT_USAGE
             else:
-                exit_code = EXIT_INVALID if summary.invalid else EXIT_VALID
+                exit_code = EXIT_INVALID if summary.invalid or failed else EXIT_VALID
             with interrupts.deferred():
                 reporter.finish(summary, exit_code)
                 output.flush()
@@ -690,6 +768,64 @@ def _dask_run(parser: argparse.ArgumentParser, address: str, jobs: int, stack: c
     except _dask.ConnectError as error:
         return _usage_error(parser, str(error))
     return functools.partial(_dask.run, client=client)
+
+
+def _walker(args: argparse.Namespace) -> Walker:
+    # The report may be written inside a walked directory; it is not a GT file.
+    skip = [args.output] if args.output else []
+    if getattr(args, "ontology", None):  # nor is the ontology (validate --ontology)
+        skip.append(args.ontology)
+    return Walker(
+        exclude=args.exclude,
+        jsonl=args.jsonl,
+        max_bytes=args.max_bytes,
+        skip=skip,
+        storage_options=dict(getattr(args, "storage_option", ())),
+    )
+
+
+def _stats(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from ._progress import Progress
+    from ._stats import Stats, render_text
+
+    try:
+        output = _open_output(args.output)
+    except OSError as error:
+        return _usage_error(parser, f"cannot write {args.output!r}: {error.strerror}")
+    except ReportWriteError as error:
+        sys.stderr.write(f"{parser.prog}: error: {error}\n")
+        return EXIT_FAILED
+    walker = _walker(args)
+    stats = Stats()
+    progress = Progress(sys.stderr, enabled=not args.quiet and sys.stderr.isatty())
+    items = walker.items(args.paths)
+    try:
+        for report in run(
+            items, Options(stats=True), max_bytes=args.max_bytes, jobs=args.jobs or default_jobs()
+        ):
+            stats.add(report)
+            progress.update(stats.files, len(stats.bad), len(stats.bad))
+    finally:
+        progress.close()
+    counted = stats.as_json()
+    try:
+        if args.format == "json":
+            output.write(json.dumps(counted, ensure_ascii=False, indent=2) + "\n")
+        else:
+            render_text(counted, cast(TextIO, output))
+        output.flush()
+    except ReportWriteError as error:
+        sys.stderr.write(f"{parser.prog}: error: {error}\n")
+        return EXIT_FAILED
+    finally:
+        if args.output:
+            with contextlib.suppress(OSError, ReportWriteError):
+                output.close()
+    if stats.files == 0:
+        sys.stderr.write(
+            f"{parser.prog}: no {'*.jsonl' if args.jsonl else '*.json'} file found in the given paths\n"
+        )
+    return EXIT_VALID
 
 
 # --- The project's ontology: `validate --ontology FILE`, `ontology schema`, `ontology infer`.
