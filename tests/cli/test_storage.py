@@ -80,10 +80,11 @@ def _report(cli, *args) -> tuple[int, dict]:
 
 
 def _renamed(report: dict, old: str, new: str) -> dict:
+    """The report with every file named under `new` instead of `old`, in paths and in the messages
+    that name another file (the whole-export rules name the reference file)."""
     for entry in report["files"]:
         assert entry["path"].startswith(old), entry["path"]
-        entry["path"] = new + entry["path"][len(old) :]
-    return report
+    return json.loads(json.dumps(report).replace(json.dumps(old)[1:-1], json.dumps(new)[1:-1]))
 
 
 def _diagnostics(report: dict) -> dict[str, list[tuple[str, str]]]:
