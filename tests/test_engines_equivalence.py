@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from aimmo_gt import PROFILES, check
+from aimmo_gt import PROFILES, check, infer_profile
 from aimmo_gt._schemas import schema_files
 
 # Paths and helpers here rather than from conftest: tests/cli/ has a conftest module of its own.
@@ -316,3 +316,150 @@ def test_without_msgspec_auto_is_the_reference_and_fast_is_refused(monkeypatch, 
         check(load_json(path), engine="fast")
     assert main(["validate", "--engine", "fast", str(path)]) == 2
     assert "needs msgspec" in capsys.readouterr().err
+
+
+# --- Every file fails: the fast explainer (_explain.py) must give the reference's reports exactly.
+
+from aimmo_gt import _explain  # noqa: E402
+
+
+def _families() -> dict[str, list[str]]:
+    families: dict[str, list[str]] = {}
+    for name, (family, _fault) in synthetic.FAULTS.items():
+        families.setdefault(family, []).append(name)
+    return families
+
+
+def _explained_alike(document, data: bytes, profile: str | None, ignore: tuple[str, ...] = ()) -> tuple:
+    """Assert that the fast engine's reports (for the bytes and, unless None, for the document) are
+    the reference's; return the reference's diagnostics."""
+    reports = [
+        check_item(Item("doc.json", data=data), Options(profile, ignore=ignore, engine=engine), 1 << 30)
+        for engine in ("reference", "fast")
+    ]
+    assert _full(reports[1].diagnostics) == _full(reports[0].diagnostics)
+    assert reports[1] == reports[0]
+    if document is not None:
+        results = [check(document, profile, ignore=ignore, engine=engine) for engine in ("reference", "fast")]
+        assert _full(results[1].diagnostics) == _full(results[0].diagnostics)
+    return reports[0].diagnostics
+
+
+@pytest.mark.parametrize("family", ["schema", "format", "semantic", "profile", "several"])
+def test_every_file_fails_export(family):
+    """An export where every file has a fault of one family (or three of any, for "several"): the
+    reports are the reference's, and the explainer left most annotations to the fast engine."""
+    kinds = list(synthetic.FAULTS) if family == "several" else _families()[family]
+    rng = random.Random(SEED + 10)
+    applied: list[str] = []
+    narrowed = 0
+    export = synthetic.failing_export(
+        SEED + 10, 60, annotations=12, kinds=kinds, faults=3 if family == "several" else 1
+    )
+    for name, document, put in export:
+        applied += put
+        resource = name.rsplit("-", 1)[0]
+        profile = rng.choice((None, None, resource))
+        found = _explained_alike(document, _serialize(rng, document), profile)
+        assert found, f"{name} has {put} but no diagnostic"
+        used = profile if profile is not None else infer_profile(document)
+        failing = _explain.failing_annotations(document, used)
+        if failing is not None and len(failing) <= len(document["annotations"]) // 2:
+            narrowed += 1
+    assert set(applied) == set(kinds), applied  # every kind of the family was put in
+    assert narrowed > 30, narrowed  # the explainer, not the reference, checked most annotations
+
+
+def test_every_file_fails_at_the_json_level():
+    """Each file has a fault of the text (a byte-order mark, a repeated key, NaN...) on top of a fault
+    of the document: the loader reads it, and the explainer explains the document it reads."""
+    rng = random.Random(SEED + 11)
+    export = synthetic.failing_export(SEED + 11, len(_TEXT_EDITS) * 2, annotations=8)
+    for i, (_name, document, _put) in enumerate(export):
+        data = _TEXT_EDITS[i % len(_TEXT_EDITS)](_serialize(rng, document))
+        assert _explained_alike(None, data, None)
+
+
+@pytest.mark.parametrize("family", ["schema", "semantic", "profile"])
+def test_every_file_fails_with_its_rules_ignored(family):
+    """With the faults' rules ignored (one rule, or a family prefix), what is left is the reference's."""
+    rng = random.Random(SEED + 12)
+    export = synthetic.failing_export(SEED + 12, 30, annotations=10, kinds=_families()[family])
+    for _name, document, _put in export:
+        data = _serialize(rng, document)
+        rules = sorted({d.rule for d in _explained_alike(document, data, None)})
+        ignored = (
+            (rng.choice(rules),) if rng.random() < 0.5 else tuple({r.split(".")[0] + "." for r in rules})
+        )
+        _explained_alike(document, data, None, ignore=ignored)
+
+
+def _large(seed: int, resource: str, annotations: int, faults: int) -> dict:
+    """A document of about `annotations` annotations, `faults` faults of every kind spread through it."""
+    rng = random.Random(seed)
+    document = synthetic.document(rng, resource, annotations)
+    put = synthetic.break_document(rng, document, list(synthetic.FAULTS), faults)
+    assert len(put) == faults
+    return document
+
+
+@pytest.mark.parametrize(("resource", "faults"), [("image", 100), ("sequence", 40)])
+def test_large_documents_with_faults_spread_through_them(resource, faults):
+    """10,000 annotations: the reference is run once on the whole, and both fast paths must match it."""
+    document = _large(SEED + 13, resource, 10_000, faults)
+    assert len(document["annotations"]) > 9_000
+    data = json.dumps(document).encode()
+    reference = check(document, engine="reference")
+    assert len(reference.diagnostics) >= faults // 2
+    fast = check(document, engine="fast")
+    assert _full(fast.diagnostics) == _full(reference.diagnostics)
+    report = check_item(Item("doc.json", data=data), Options(engine="fast"), 1 << 30)
+    assert _full(report.diagnostics) == _full(reference.diagnostics)
+    assert (report.profile, report.inferred) == (reference.profile, reference.inferred)
+    failing = _explain.failing_annotations(document, reference.profile)
+    assert failing is not None and len(failing) <= faults * 2  # the reference saw a few hundred at most
+
+
+def test_the_reference_engines_dispatch_on_type_changes_no_report():
+    """_validator's `allOf` evaluates only the branch of document.json's dispatch whose `if` can
+    hold, and its `items` only the items asked for: with python-jsonschema's own keywords instead,
+    every report is the same, in the same order."""
+    from jsonschema import _keywords as standard
+    from jsonschema import validators
+
+    from aimmo_gt._formats import FORMATS
+    from aimmo_gt._keywords import IMAGE_SIZE
+    from aimmo_gt._schemas import registry
+    from aimmo_gt._validator import (
+        diagnostics_from_errors,
+        document_diagnostics,
+        image_size,
+        profile_uri,
+        validator_class,
+    )
+
+    ours = validator_class(True)
+    assert ours.VALIDATORS["allOf"] is not standard.allOf
+    plain = validators.create(
+        meta_schema=ours.META_SCHEMA,
+        validators={**ours.VALIDATORS, "allOf": standard.allOf, "items": standard.items},
+        type_checker=ours.TYPE_CHECKER,
+        format_checker=FORMATS,
+    )
+    rng = random.Random(SEED + 14)
+    documents = [load_json(path) for path in sorted(FIXTURES.rglob("*.json"))]
+    for resource in synthetic.resources(rng, 150):
+        documents.append(synthetic.mutate(rng, synthetic.document(rng, resource, rng.choice((1, 3, 6)))))
+    differing = 0
+    for document in documents:
+        for profile in {None, infer_profile(document)}:
+            token = IMAGE_SIZE.set(image_size(document))
+            try:
+                validator = plain({"$ref": profile_uri(profile)}, registry=registry(), format_checker=FORMATS)
+                errors = validator.iter_errors(document)
+                expected = list(diagnostics_from_errors(errors, profile))
+            finally:
+                IMAGE_SIZE.reset(token)
+            assert document_diagnostics(document, profile) == expected
+            differing += bool(expected)
+    assert differing > 100  # most of them have something to report: the comparison is not of nothing

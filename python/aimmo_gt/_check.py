@@ -168,20 +168,44 @@ def infer_profile(document: object) -> str | None:
     return _infer(document)
 
 
-def _diagnose(document: object, options: Options, *, fast_tried: bool = False) -> Result:
-    """The tuned diagnostics of a parsed document. `fast_tried`: the fast pass already failed on its
-    bytes, so it is not asked again."""
+def _diagnose(
+    document: object, options: Options, *, fast_tried: bool = False, failing: list[int] | None = None
+) -> Result:
+    """The tuned diagnostics of a parsed document: the fast engine passes a clean one; the others are
+    explained by the reference engine, which the fast explainer (_explain.py) points at the failing
+    annotations only. `fast_tried`: the fast pass already failed on the document's bytes;
+    `failing`: the failing annotations, when already known."""
     inferred = options.profile is None
     profile = infer_profile(document) if inferred else options.profile
-    fast = None if fast_tried else _fast(options.engine)
-    if fast is not None:
+    fast = _fast(options.engine)
+    if fast is not None and not fast_tried:
         clean, used = fast.clean_document(document, profile)
         if clean and used == profile:
             return Result(profile, inferred, (), options.strict)
-    from ._validator import document_diagnostics
+    if fast is not None:
+        from ._explain import explain
 
-    found = tune(document_diagnostics(document, profile), options.warn, options.ignore)
-    return Result(profile, inferred, tuple(found), options.strict)
+        found = explain(document, profile, failing)
+    else:
+        from ._validator import document_diagnostics
+
+        found = document_diagnostics(document, profile)
+    return Result(profile, inferred, tuple(tune(found, options.warn, options.ignore)), options.strict)
+
+
+def _quick_load(data: bytes, options: Options) -> tuple[dict, list[int] | None] | None:
+    """The document and its failing annotations, decoded in C when the loader would have nothing to
+    say about the text (_explain.load); None when the loader must read it."""
+    from . import _explain
+
+    document = _explain.load(data)
+    if document is None:
+        return None
+    profile = infer_profile(document) if options.profile is None else options.profile
+    failing = _explain.failing_annotations(document, profile)
+    if not _explain.loader_agrees(data, document, failing):
+        return None
+    return document, failing
 
 
 # --- The entry points.
@@ -225,15 +249,26 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
     # one small file above all, does without it.
     from ._loading import load_positioned, locate
 
-    loaded = load_positioned(data)
-    diagnostics, positions = _tuned(loaded.diagnostics, loaded.positions, options)
-    if loaded.document is None:
-        return report(diagnostics, positions)
+    try:
+        quick = _quick_load(data, options) if fast is not None else None
+    except Exception:  # a surprise in the fast path costs speed, never a verdict: the loader reads it
+        quick = None
+    document: object
+    spoke = False  # whether the loader had something to say about the text
+    if quick is not None:
+        document, failing = quick
+        diagnostics, positions = (), ()
+    else:
+        loaded = load_positioned(data)
+        diagnostics, positions = _tuned(loaded.diagnostics, loaded.positions, options)
+        if loaded.document is None:
+            return report(diagnostics, positions)
+        document, failing, spoke = loaded.document, None, bool(loaded.diagnostics)
     try:
         # The fast pass failed on the bytes; on the document it is worth asking again only when the
         # loader had something to say about the text (a byte-order mark, a repeated key).
-        tried = fast is not None and not loaded.diagnostics
-        result = _diagnose(loaded.document, options, fast_tried=tried)
+        tried = fast is not None and not spoke
+        result = _diagnose(document, options, fast_tried=tried, failing=failing)
     except Exception as error:  # a validator bug must cost one file, not the whole run
         failure = Diagnostic(
             "internal.error",
