@@ -65,11 +65,11 @@ def _floor(paths: list[str]) -> int:
     return broken
 
 
-def _library(paths: list[str], engine: str) -> None:
+def _library(paths: list[str], engine: str, ignore: tuple[str, ...] = ()) -> None:
     from aimmo_gt._check import Options, check_item
     from aimmo_gt._walk import Item
 
-    options = Options(engine=engine)
+    options = Options(engine=engine, ignore=ignore)
     for path in paths:
         check_item(Item(path, path=path, file=path), options, 1 << 30)
 
@@ -103,10 +103,12 @@ def _measure(name: str, listing: str) -> float:
     paths = Path(listing).read_text(encoding="utf-8").split("\n")
     _warm_up()
     if name.startswith("library-"):
-        engine = name.removeprefix("library-")
-        _library(paths[:1], engine)
+        # library-ENGINE, or library-ENGINE-ignore-RULE,RULE...
+        engine, _, ignored = name.removeprefix("library-").partition("-ignore-")
+        ignore = tuple(ignored.split(",")) if ignored else ()
+        _library(paths[:1], engine, ignore)
         start = time.perf_counter()
-        _library(paths, engine)
+        _library(paths, engine, ignore)
     else:
         run = {"floor": _floor, "api": _api}[name]
         start = time.perf_counter()
@@ -160,9 +162,10 @@ def _median(values: list[float]) -> float:
 
 
 class Table:
-    def __init__(self, floor: float):
+    def __init__(self, floor: float, header: bool = True):
         self.floor = floor
-        print(f"{'measurement':<58} {'seconds':>9} {'x floor':>8} {'peak RSS':>10}")
+        if header:
+            print(f"{'measurement':<58} {'seconds':>9} {'x floor':>8} {'peak RSS':>10}")
 
     def row(self, name: str, seconds: float, rss_kib: int | None, note: str = "") -> None:
         rss = f"{rss_kib / 1024:.0f} MiB" if rss_kib else ""
@@ -173,8 +176,38 @@ def _write_export(folder: Path, count: int, annotations: int, seed: int) -> None
     import synthetic
 
     for name, document in synthetic.export(seed, count, annotations):
-        # Exports are written with json's default separators (", ", ": "), UTF-8 text kept as is.
-        (folder / name).write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+        _write(folder / name, document)
+
+
+def _write(path: Path, document: dict) -> None:
+    # Exports are written with json's default separators (", ", ": "), UTF-8 text kept as is.
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+
+
+def _write_failing(folder: Path, count: int, annotations: int, seed: int, kinds=None) -> None:
+    """An export in which every file has one fault (of a kind of scripts/synthetic.py's FAULTS)."""
+    import synthetic
+
+    for name, document, _put in synthetic.failing_export(
+        seed, count, annotations, kinds or tuple(synthetic.FAULTS)
+    ):
+        _write(folder / name, document)
+
+
+def _write_large(folder: Path, annotations: int, faults: int, seed: int) -> None:
+    """One image document of `annotations` annotations with `faults` faults spread through it."""
+    import random
+
+    import synthetic
+
+    rng = random.Random(seed)
+    document = synthetic.document(rng, "image", annotations)
+    synthetic.break_document(rng, document, tuple(synthetic.FAULTS), faults)
+    _write(folder / "large.json", document)
+
+
+#: The every-file-fails exports measured with the fault's rule ignored: (fault kind, the rule).
+IGNORED = (("unknown-property", "schema.unknown-property"), ("empty-label", "schema.minLength"))
 
 
 def _bundle(tmp: Path) -> Path:
@@ -195,6 +228,69 @@ def _bundle(tmp: Path) -> Path:
     path = tmp / "document.bundle.json"
     path.write_text(json.dumps(bundle), encoding="utf-8")
     return path
+
+
+def _measure_failing(args, tmp: Path, cli: str, quiet: list[str], median_of) -> dict:
+    """The every-file-fails export and the large document, each against its own parse floor; the
+    ratios, for the targets."""
+    found: dict = {"ignored": {}}
+    folder = tmp / "failing"
+    folder.mkdir()
+    _write_failing(folder, args.files, args.annotations, args.seed + 1)
+    listing = tmp / "failing.txt"
+    listing.write_text("\n".join(map(str, _files(folder))), encoding="utf-8")
+    _floor([str(p) for p in _files(folder)])
+    print(
+        f"\nevery file fails: {args.files} files, one fault each, "
+        f"of {len(_kinds())} kinds (scripts/synthetic.py FAULTS)"
+    )
+    floor, rss = median_of(lambda: _in_child("floor", listing))
+    rows = Table(floor, header=False)
+    rows.row("(a) read + orjson.loads, every file (the floor)", floor, rss)
+    seconds, rss = median_of(lambda: _in_child("library-auto", listing))
+    rows.row("(b) read + parse + check, every rule, default engine", seconds, rss)
+    found["library"] = seconds / floor
+    seconds, rss = median_of(lambda: _child([cli, "validate", str(folder), "--jobs", "1", *quiet]))
+    rows.row("(c) aimmo-gt validate DIR --jobs 1", seconds, rss)
+    found["cli"] = seconds / floor
+    for kind, rule in IGNORED:
+        each = tmp / f"failing-{kind}"
+        each.mkdir()
+        _write_failing(each, args.files, args.annotations, args.seed + 2, (kind,))
+        each_listing = tmp / f"failing-{kind}.txt"
+        each_listing.write_text("\n".join(map(str, _files(each))), encoding="utf-8")
+        each_floor, _ = median_of(lambda each_listing=each_listing: _in_child("floor", each_listing))
+        seconds, rss = median_of(
+            lambda each_listing=each_listing, rule=rule: _in_child(
+                f"library-auto-ignore-{rule}", each_listing
+            )
+        )
+        print(
+            f"{'(b) every file ' + kind + ', --ignore ' + rule:<58} {seconds:>9.3f} "
+            f"{seconds / each_floor:>7.2f}x"
+        )
+        found["ignored"][rule] = seconds / each_floor
+    large = tmp / "large"
+    large.mkdir()
+    _write_large(large, 10_000, 100, args.seed + 3)
+    large_listing = tmp / "large.txt"
+    large_listing.write_text(str(large / "large.json"), encoding="utf-8")
+    size = (large / "large.json").stat().st_size
+    print(f"\none document of 10,000 annotations ({size / 2**20:.1f} MiB) with 100 faults spread through it")
+    floor, rss = median_of(lambda: _in_child("floor", large_listing))
+    rows = Table(floor, header=False)
+    rows.row("(a) read + orjson.loads (the floor)", floor, rss)
+    seconds, rss = median_of(lambda: _in_child("library-auto", large_listing))
+    rows.row("(b) read + parse + check, every rule, default engine", seconds, rss)
+    found["large"] = seconds / floor
+    print()
+    return found
+
+
+def _kinds() -> tuple[str, ...]:
+    import synthetic
+
+    return tuple(synthetic.FAULTS)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -282,6 +378,9 @@ def main(argv: list[str] | None = None) -> int:
         table.row(f"(b'') as (b), reference engine ({len(sample)} files, scaled)", scaled, reference_rss)
 
         quiet = ["--quiet", "--format", "text"]
+        failing = {}
+        if not args.input:
+            failing = _measure_failing(args, tmp, cli, quiet, median_of)
         for jobs in ("1", "2"):
             cpu = []
 
@@ -344,6 +443,24 @@ def main(argv: list[str] | None = None) -> int:
                 one / python <= 3,
             )
         )
+        if failing:
+            checks += [
+                ("every file fails, (b) <= 3x its floor", failing["library"], failing["library"] <= 3),
+                ("every file fails, (c) --jobs 1 <= 3x its floor", failing["cli"], failing["cli"] <= 3),
+                (
+                    "one 10,000-annotation document, 100 faults, <= 5x its floor",
+                    failing["large"],
+                    failing["large"] <= 5,
+                ),
+            ]
+            checks += [
+                (
+                    f"every file fails, {rule} ignored: (b) ~ clean (b) {library / floor:.2f}x",
+                    ratio,
+                    ratio <= library / floor * 1.25,
+                )
+                for rule, ratio in failing["ignored"].items()
+            ]
         for name, ratio, met in checks:
             print(f"  {'met ' if met else 'MISSED'}  {name:<72} {ratio:6.2f}")
         return 0
