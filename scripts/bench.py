@@ -230,59 +230,54 @@ def _bundle(tmp: Path) -> Path:
     return path
 
 
+def _listing(tmp: Path, name: str, folder: Path) -> Path:
+    listing = tmp / f"{name}.txt"
+    listing.write_text("\n".join(map(str, _files(folder))), encoding="utf-8")
+    return listing
+
+
+def _library_against_floor(listing: Path, median_of, measure: str = "library-auto") -> float:
+    """Rows (a) and (b) for the files of a listing; (b) / (a)."""
+    floor, rss = median_of(lambda: _in_child("floor", listing))
+    rows = Table(floor, header=False)
+    rows.row("(a) read + orjson.loads, every file (the floor)", floor, rss)
+    seconds, rss = median_of(lambda: _in_child(measure, listing))
+    rows.row("(b) read + parse + check, every rule, default engine", seconds, rss)
+    return seconds / floor
+
+
 def _measure_failing(args, tmp: Path, cli: str, quiet: list[str], median_of) -> dict:
-    """The every-file-fails export and the large document, each against its own parse floor; the
+    """The every-file-fails exports and the large document, each against its own parse floor; the
     ratios, for the targets."""
     found: dict = {"ignored": {}}
     folder = tmp / "failing"
     folder.mkdir()
     _write_failing(folder, args.files, args.annotations, args.seed + 1)
-    listing = tmp / "failing.txt"
-    listing.write_text("\n".join(map(str, _files(folder))), encoding="utf-8")
+    listing = _listing(tmp, "failing", folder)
     _floor([str(p) for p in _files(folder)])
     print(
         f"\nevery file fails: {args.files} files, one fault each, "
         f"of {len(_kinds())} kinds (scripts/synthetic.py FAULTS)"
     )
-    floor, rss = median_of(lambda: _in_child("floor", listing))
-    rows = Table(floor, header=False)
-    rows.row("(a) read + orjson.loads, every file (the floor)", floor, rss)
-    seconds, rss = median_of(lambda: _in_child("library-auto", listing))
-    rows.row("(b) read + parse + check, every rule, default engine", seconds, rss)
-    found["library"] = seconds / floor
+    found["library"] = _library_against_floor(listing, median_of)
+    floor = _median([_in_child("floor", listing)[0] for _ in range(args.reps)])
     seconds, rss = median_of(lambda: _child([cli, "validate", str(folder), "--jobs", "1", *quiet]))
-    rows.row("(c) aimmo-gt validate DIR --jobs 1", seconds, rss)
+    Table(floor, header=False).row("(c) aimmo-gt validate DIR --jobs 1", seconds, rss)
     found["cli"] = seconds / floor
     for kind, rule in IGNORED:
         each = tmp / f"failing-{kind}"
         each.mkdir()
         _write_failing(each, args.files, args.annotations, args.seed + 2, (kind,))
-        each_listing = tmp / f"failing-{kind}.txt"
-        each_listing.write_text("\n".join(map(str, _files(each))), encoding="utf-8")
-        each_floor, _ = median_of(lambda each_listing=each_listing: _in_child("floor", each_listing))
-        seconds, rss = median_of(
-            lambda each_listing=each_listing, rule=rule: _in_child(
-                f"library-auto-ignore-{rule}", each_listing
-            )
+        print(f"\nevery file has one fault: {kind}; --ignore {rule}")
+        found["ignored"][rule] = _library_against_floor(
+            _listing(tmp, f"failing-{kind}", each), median_of, f"library-auto-ignore-{rule}"
         )
-        print(
-            f"{'(b) every file ' + kind + ', --ignore ' + rule:<58} {seconds:>9.3f} "
-            f"{seconds / each_floor:>7.2f}x"
-        )
-        found["ignored"][rule] = seconds / each_floor
     large = tmp / "large"
     large.mkdir()
     _write_large(large, 10_000, 100, args.seed + 3)
-    large_listing = tmp / "large.txt"
-    large_listing.write_text(str(large / "large.json"), encoding="utf-8")
     size = (large / "large.json").stat().st_size
     print(f"\none document of 10,000 annotations ({size / 2**20:.1f} MiB) with 100 faults spread through it")
-    floor, rss = median_of(lambda: _in_child("floor", large_listing))
-    rows = Table(floor, header=False)
-    rows.row("(a) read + orjson.loads (the floor)", floor, rss)
-    seconds, rss = median_of(lambda: _in_child("library-auto", large_listing))
-    rows.row("(b) read + parse + check, every rule, default engine", seconds, rss)
-    found["large"] = seconds / floor
+    found["large"] = _library_against_floor(_listing(tmp, "large", large), median_of)
     print()
     return found
 
