@@ -76,8 +76,10 @@ def closure(root_id: str, available: dict[str, dict]) -> list[str]:
                     raise LookupError(f"{uri} refers to {target}, which is no schema file")
                 seen.add(target)
                 pending.append(target)
-    # The root first, then the schemas, then the meta-schemas, each alphabetically.
-    return sorted(seen, key=lambda uri: (uri != root_id, "/meta/" in uri, uri))
+    # The meta-schemas first (an engine such as @hyperjump/json-schema reads the `$defs` in order and
+    # must know our dialect before it meets a resource that declares it), then the root, then the
+    # other schemas, each alphabetically.
+    return sorted(seen, key=lambda uri: ("/meta/" not in uri, uri != root_id, uri))
 
 
 def bundle(root_path: Path, version_dir: Path = VERSION_DIR) -> dict:

@@ -239,16 +239,22 @@ class Schemas:
             return
         if not isinstance(schema, dict):
             return
-        kind = self.kind({k: v for k, v in schema.items() if k in ("$ref", "const", "enum")}, base)
-        if kind != "any":
-            yield f"`{path}`: {kind}" if path else f"starts from {kind}"
+        # What it starts from: a `$ref` beside it, or (in a profile) one inside `allOf`, where engines
+        # that ignore the siblings of a `$ref` (VS Code's) still apply both.
+        bases = schema.get("allOf", [])
+        if any(not isinstance(part, dict) or set(part) != {"$ref"} for part in bases):
+            raise Unsupported(f'{base}: a narrowing\'s allOf holds only {{"$ref": ...}} parts')
+        for part in [{k: v for k, v in schema.items() if k in ("$ref", "const", "enum")}, *bases]:
+            kind = self.kind(part, base)
+            if kind != "any":
+                yield f"`{path}`: {kind}" if path else f"starts from {kind}"
         for name, sub in schema.get("properties", {}).items():
             yield from self.narrowing(sub, base, f"{path}.{name}" if path else name)
         for name in schema.get("required", []):
             yield f"`{path}.{name}`: required" if path else f"`{name}`: required"
         if isinstance(schema.get("items"), dict):
             yield from self.narrowing(schema["items"], base, f"{path}[]")
-        said = self.constraints(schema, base, skip=frozenset({"properties", "items", "required"}))
+        said = self.constraints(schema, base, skip=frozenset({"properties", "items", "required", "allOf"}))
         if said:
             yield f"`{path}`: {'; '.join(said)}" if path else f"as a whole: {'; '.join(said)}"
 

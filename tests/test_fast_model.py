@@ -193,7 +193,7 @@ class Walk:
         )
 
     # The schema's facts of one value (not an object with properties, not a tagged union).
-    def schema_facts(self, merged: dict, path: str) -> tuple[dict, dict]:
+    def schema_facts(self, merged: dict, path: str, tuple_length: int | None = None) -> tuple[dict, dict]:
         facts, nested = {}, {}
         for key, value in merged.items():
             hit = [k for k in POST_DECODE if k[1] == key and fnmatchcase(path, k[0])]
@@ -217,6 +217,16 @@ class Walk:
                     f"{path}: keyword {key}={value!r} is compared with nothing: teach "
                     "this test how _fast.py states it, or add it to POST_DECODE with the reason"
                 )
+        if (
+            tuple_length is not None
+            and "items" in nested
+            and "prefixItems" not in nested
+            and facts.get("minItems") == facts.get("maxItems") == tuple_length
+        ):
+            # Exactly N items of one schema (defs/point.json: `items` number, 2 of them, which engines
+            # that ignore a root `prefixItems` read too) state what an N-tuple of it states: the
+            # fast model's point type.
+            nested["prefixItems"] = [nested.pop("items")] * tuple_length
         if merged.get("withinImage") == "point" and self.size is not None:
             # withinImage "point" is compiled into the point type of decoder(size): x in [0, width], ...
             # (A point that is not a pair fails on prefixItems length; only its first two are bounded.)
@@ -333,7 +343,8 @@ class Walk:
                 return
             self.struct(merged, t, path)
             return
-        facts, nested = self.schema_facts(merged, path)
+        tuple_length = len(t.item_types) if isinstance(t, mi.TupleType) else None
+        facts, nested = self.schema_facts(merged, path, tuple_length)
         fast, fast_nested = self.fast_facts(t, path)
         if isinstance(t, mi.DictType) and "propertyNames" not in nested:
             nested["propertyNames"] = [Part({"type": "string"}, None)]  # a name is a string
@@ -602,7 +613,7 @@ def test_within_image_point_is_compiled_per_size():
 PROFILE_KEYS = {
     "$schema",
     "$id",
-    "$ref",
+    "allOf",
     "title",
     "description",
     "examples",
@@ -616,7 +627,8 @@ def _profile(profile: str) -> dict:
     """What a profile narrows, read strictly: a narrowing this test does not know fails it."""
     contents = schema(f"profiles/{profile}.json")
     assert set(contents) <= PROFILE_KEYS, f"{profile}: unknown keywords {set(contents) - PROFILE_KEYS}"
-    assert contents["$ref"] == "../document.json"
+    # The document schema inside allOf, not beside: VS Code's JSON service ignores a $ref's siblings.
+    assert contents["allOf"] == [{"$ref": "../document.json"}]
     properties = contents["properties"]
     unknown = "{}: profiles/{}.json narrows {} too: teach _profile() how _fast._profile_fits states it"
     known = {"annotations", "metadata", "scene_id"}

@@ -75,6 +75,53 @@ def test_dialect_rejects_a_misspelt_keyword_value():
     assert [list(e.absolute_path) for e in errors] == [["properties", "points", "bboxCorners"]]
 
 
+def _dialect_keywords() -> set[str]:
+    return set(load_json(META_FILES[DIALECT_URI])["propertyNames"]["enum"])
+
+
+def test_dialect_knows_exactly_the_2020_12_keywords_and_ours():
+    """The strict dialect's list of keywords is the union of the vocabulary meta-schemas it combines."""
+    dialect = load_json(META_FILES[DIALECT_URI])
+    standard = set()
+    for part in dialect["allOf"]:
+        uri = part["$ref"]
+        if uri.startswith("https://json-schema.org/"):
+            standard |= set(registry().contents(uri)["properties"])
+    ours = set(load_json(META_FILES[schema_uri("meta/vocabulary.json")])["properties"])
+    assert len(dialect["allOf"]) == 8 and len(standard) > 50
+    assert _dialect_keywords() == standard | ours
+    assert len(dialect["propertyNames"]["enum"]) == len(_dialect_keywords()), "a keyword listed twice"
+
+
+@pytest.mark.parametrize(("uri", "path"), _ids(META_FILES))
+def test_meta_schemas_use_only_known_keywords(uri, path):
+    """The meta-schemas are checked against the standard meta-schema (their $schema), which lets any
+    keyword through; against our strict dialect, a misspelt keyword in them fails too."""
+    meta = Draft202012Validator({"$ref": DIALECT_URI}, registry=registry())
+    assert [e.message for e in meta.iter_errors(load_json(path))] == []
+
+
+@pytest.mark.parametrize(
+    ("where", "keyword"),
+    [
+        (("properties", "points"), "bboxCorner"),  # ours, misspelt
+        (("properties", "points"), "minItem"),  # a standard one, misspelt
+        ((), "definitions"),  # draft 2019-09's, not 2020-12's
+    ],
+)
+def test_dialect_rejects_an_unknown_keyword_anywhere(where, keyword):
+    meta = Draft202012Validator({"$ref": DIALECT_URI}, registry=registry())
+    broken = copy.deepcopy(load_json(SCHEMA_FILES[schema_uri("annotations/bbox.json")]))
+    node = broken
+    for part in where:
+        node = node[part]
+    node[keyword] = True
+    errors = list(meta.iter_errors(broken))
+    assert [(list(e.absolute_path), e.instance) for e in errors] == [(list(where), keyword)]
+    found = schema_diagnostics(broken, DIALECT_URI)
+    assert [(d.rule, d.pointer) for d in found] == [("schema.enum", "".join(f"/{p}" for p in where))]
+
+
 def test_vocabulary_is_optional_in_the_dialect():
     vocabularies = load_json(META_FILES[DIALECT_URI])["$vocabulary"]
     assert vocabularies.pop(f"{BASE_URI}{VERSION}/vocab/semantic") is False

@@ -12,7 +12,7 @@ import pytest
 JS_DIR = Path(__file__).parent / "js"
 
 
-def _locked_version(package: str) -> str:
+def locked_version(package: str) -> str:
     lock = json.loads((JS_DIR / "package-lock.json").read_text(encoding="utf-8"))
     return lock["packages"][f"node_modules/{package}"]["version"]
 
@@ -24,8 +24,8 @@ def _installed_version(package: str) -> str | None:
     return json.loads(manifest.read_text(encoding="utf-8"))["version"]
 
 
-#: Why a test that needs ajv did not run; the only case in which ajv may be left out.
-NO_NODE = "NODE IS NOT ON PATH: ajv (the JavaScript engine) was NOT compared; install Node >= 18"
+#: Why a test that needs Node did not run; the only case in which the JavaScript engines may be left out.
+NO_NODE = "NODE IS NOT ON PATH: the JavaScript engines were NOT compared; install Node >= 18"
 
 
 def require_node(harness: Path | None) -> Path:
@@ -41,7 +41,8 @@ def node_harness() -> Path | None:
     None when Node is not on PATH (the Python engines are still compared, then the test skips)."""
     if shutil.which("node") is None:
         return None
-    if _installed_version("ajv") != _locked_version("ajv"):
+    wanted = json.loads((JS_DIR / "package.json").read_text(encoding="utf-8"))["dependencies"]
+    if any(_installed_version(package) != locked_version(package) for package in wanted):
         npm = shutil.which("npm")
         if npm is None:
             pytest.fail("node is on PATH but npm is not: cannot install tests/engines/js dependencies")
