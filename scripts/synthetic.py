@@ -7,6 +7,8 @@ import random
 import uuid
 from collections.abc import Callable
 
+from aimmo_gt._geometry import rotated_extent, rotated_within
+
 #: Share of each resource type in a synthetic export (image-heavy, as real exports are).
 MIX = (
     ("image", 40),
@@ -61,8 +63,12 @@ def _image_fields(rng: random.Random, kind: str, size) -> dict:
         left, top, right, bottom = _box(rng, size)
         return {"points": [[left, top], [right, top], [right, bottom], [left, bottom]]}
     if kind == "obbox_v2":
-        left, top, right, bottom = _box(rng, size)
-        return {"rect": [left, top, right - left, bottom - top], "degree": round(rng.uniform(-89.5, 270), 3)}
+        degree = round(rng.uniform(-89.5, 270), 3)
+        while True:  # the box turned by `degree` must lie within the image (DECISIONS: its extent)
+            left, top, right, bottom = _box(rng, size)
+            rect = [left, top, right - left, bottom - top]
+            if rotated_within(rotated_extent(rect, degree), *size):
+                return {"rect": rect, "degree": degree}
     if kind == "keypoint":
         names = [f"k{i}" for i in range(rng.randrange(1, 18))]
         keypoints = {name: _point(rng, size) for name in names}
@@ -90,7 +96,8 @@ def _image_fields(rng: random.Random, kind: str, size) -> dict:
             runs.append(f"{count}{letter}")
             area -= count
             letter = "T" if letter == "F" else "F"
-        return {"mask": "".join(runs), "bound": [[left, top], [right, bottom]]}
+        # y first: [[top, left], [bottom, right]], as AIMMO's annotator writes a bound.
+        return {"mask": "".join(runs), "bound": [[top, left], [bottom, right]]}
     raise ValueError(kind)
 
 
@@ -239,7 +246,9 @@ def _semantic(rng: random.Random, doc: dict) -> None:
         axis = rng.randrange(2)
         choice = rng.random()
         if choice < 0.4:
-            points[i][axis] = (width, height)[axis] + nudge  # on or just past the image edge
+            # on or just past the image edge (a mask's bound is [y, x])
+            edge = (height, width) if "bound" in annotation else (width, height)
+            points[i][axis] = edge[axis] + nudge
         elif choice < 0.6:
             points[i][axis] = 0 + nudge
         elif choice < 0.8 and len(points) > 1:
@@ -268,7 +277,7 @@ def _semantic(rng: random.Random, doc: dict) -> None:
             annotation[key] = annotation[key] + rng.choice((-3000, -1, 1, 0))
     elif "indices" in annotation and isinstance(annotation["indices"], str):
         indices = annotation["indices"]
-        annotation["indices"] = rng.choice((indices + "-", "-" + indices, "1-2", "1 2"))
+        annotation["indices"] = rng.choice((indices + "-", "-" + indices, "1-2", "1 2", "0" + indices, "0-0"))
 
 
 def mutate(rng: random.Random, doc: dict) -> dict:

@@ -186,6 +186,7 @@ class Walk:
         self.mismatches: list[str] = []
         self.excepted: dict[tuple[str, str], object] = {}
         self.bounded: list[str] = []  # where withinImage "point" bounds a point by the size
+        self.bounded_corners: list[str] = []  # where withinImage "bound" bounds a mask bound's corners
 
     def differ(self, path: str, what: str, schema_says, fast_says) -> None:
         self.mismatches.append(
@@ -235,6 +236,26 @@ class Walk:
             nested["prefixItems"] = [
                 parts + ([Part({"minimum": 0, "maximum": side}, None)] if side is not None else [])
                 for parts, side in zip(nested["prefixItems"], sides, strict=False)
+            ]
+        if merged.get("withinImage") == "bound" and self.size is not None:
+            # withinImage "bound" is compiled into the corner type of decoder(size): each corner is
+            # [y, x] (y first, as AIMMO's annotator writes a bound), y in [0, height], x in [0, width].
+            self.bounded_corners.append(path)
+            width, height = self.size
+            nested["items"] = [
+                Part(
+                    {
+                        **part.node,
+                        "prefixItems": [
+                            {"allOf": [sub, {"minimum": 0, "maximum": side}]}
+                            for sub, side in zip(part.node["prefixItems"], (height, width), strict=True)
+                        ],
+                    },
+                    part.resolver,
+                )
+                if isinstance(part.node, dict) and "prefixItems" in part.node
+                else part
+                for part in nested["items"]
             ]
         if "propertyNames" in nested:
             nested["propertyNames"] = [Part({"type": "string"}, None), *nested["propertyNames"]]
@@ -606,6 +627,41 @@ def test_within_image_point_is_compiled_per_size():
     }
     assert {path.split(".")[0] for path in bounded} == with_points
     assert _walk(None).bounded == []
+
+
+def test_within_image_bound_is_compiled_per_size_y_first():
+    """A mask's bound is [[y1, x1], [y2, x2]] (DECISIONS: AIMMO's annotator writes it y first): the
+    struct test with a size compares its corners with bounds [0, height] x [0, width]."""
+    assert _walk(SIZE).bounded_corners == ["segmentation_mask.bound"]
+    assert _walk(None).bounded_corners == []
+    width, height = SIZE
+    mask = {
+        "id": "1-5ca0fc23-027c-4a50-a8d3-0107529bcb91",
+        "type": "segmentation_mask",
+        "label": "car",
+        "attributes": {},
+    }
+
+    def clean(bound):
+        # The fast engine passes the corner [y, x] = [height, width] and not [width, height].
+        document = {
+            "annotations": [
+                {
+                    **mask,
+                    "mask": f"{(bound[1][0] - bound[0][0]) * (bound[1][1] - bound[0][1])}T",
+                    "bound": bound,
+                }
+            ],
+            "attributes": {},
+            "file_id": "620aea6c1e3c3ccd9cfd8bc9",
+            "filename": "a",
+            "parent_path": "/",
+            "metadata": {"width": width, "height": height},
+        }
+        return _fast.clean_document(document, None)[0]
+
+    assert clean([[0, 0], [height, width]])
+    assert not clean([[0, 0], [width, height]])
 
 
 # --- The profiles.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Literal
@@ -34,3 +35,20 @@ def passes(diagnostics: Iterable[Diagnostic], strict: bool = False) -> bool:
 def pointer_from_path(path) -> str:
     """RFC 6901 JSON pointer for a sequence of keys and indices."""
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+
+
+#: Longest value written whole into a message; a longer one is cut with "…".
+_VALUE_CHARS = 60
+
+
+def as_json(value: object) -> str:
+    """A value as a message shows it: written as JSON (`null`, `true`, `{"a": 1}`, `"text"`), never
+    as a Python repr, and cut when long. (Python's int/str conversion refuses numbers of more than
+    sys.get_int_max_str_digits() digits: such a number is described, not written.)"""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 14_000:
+        return f"a {int(value.bit_length() * 0.30103) + 1}-digit number"
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):  # not JSON (a Python document may hold anything): say what it is
+        text = f"a Python {type(value).__name__}"
+    return text if len(text) <= _VALUE_CHARS else text[: _VALUE_CHARS - 1] + "…"

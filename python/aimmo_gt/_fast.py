@@ -33,6 +33,8 @@ from typing import Annotated, ClassVar, Union
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
+from ._geometry import mask_areas, rotated_extent, rotated_within
+
 _INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
 #: The formats (see _formats.py), anchored for `re.search` as msgspec applies patterns.
 _OBJECT_ID = r"\A[0-9a-f]{24}\Z"
@@ -101,6 +103,8 @@ def decoder(size: tuple[int, int] | None) -> msgspec.json.Decoder:
     else:
         x, y = _number(ge=0, le=size[0]), _number(ge=0, le=size[1])
     point = tuple[x, y]
+    #: A mask bound's corner is [y, x] (withinImage "bound"): y first, as AIMMO's annotator writes it.
+    corner = tuple[y, x]
 
     def many(low: int, high: int | None = None):
         return Annotated[list[point], Meta(min_length=low, max_length=high)]
@@ -150,7 +154,7 @@ def decoder(size: tuple[int, int] | None) -> msgspec.json.Decoder:
     class Mask(Annotation, tag="segmentation_mask"):
         kind = "segmentation_mask"
         mask: str  # runLength (and so minLength 1): _runs_totals
-        bound: many(2, 2)
+        bound: Annotated[list[corner], Meta(min_length=2, max_length=2)]
 
     class Cuboid(Annotation, tag="cuboid"):
         kind = "cuboid"
@@ -233,7 +237,7 @@ _ANNOTATION_KEYS = {
     "entity": 7,
 }
 _kind = attrgetter("kind")
-_points, _bound, _mask, _rect, _indices = map(attrgetter, ("points", "bound", "mask", "rect", "indices"))
+_points, _bound, _mask, _indices = map(attrgetter, ("points", "bound", "mask", "indices"))
 _start_frame, _end_frame, _start_time, _end_time = map(
     attrgetter, ("startFrame", "endFrame", "startTime", "endTime")
 )
@@ -299,17 +303,24 @@ def _runs_totals(masks: list[str]) -> list[int] | None:
 
 
 def _indices_ok(indices: list[str]) -> bool:
-    """indexList on every lasso: `[0-9]+(-[0-9]+)*`, on all of them joined by commas."""
+    """indexList on every lasso: `[0-9]+(-[0-9]+)*` without leading zeros, on all of them joined by commas."""
     joined = ",".join(indices).encode()
     if joined.translate(None, b"0123456789-,") or joined.count(b",") != len(indices) - 1:
         return False
     dashed = joined.translate(_COMMA_DASH)
-    return dashed[:1].isdigit() and dashed[-1:].isdigit() and b"--" not in dashed
+    return (
+        dashed[:1].isdigit()
+        and dashed[-1:].isdigit()
+        and b"--" not in dashed
+        and _LEADING_ZERO.search(b"-" + dashed) is None
+    )
 
 
 _RUN_COMMAS = bytes.maketrans(b"TF", b",,")
 _COUNTS = msgspec.json.Decoder(list[list[int]])
 _COMMA_DASH = bytes.maketrans(b",", b"-")
+#: An index written with a leading zero (`01`; `0` alone is an index), in indices joined by '-'.
+_LEADING_ZERO = re.compile(rb"-0[0-9]")
 
 
 def _semantic(annotations: list, kinds: list, present: set, size) -> int | None:
@@ -338,10 +349,10 @@ def _semantic(annotations: list, kinds: list, present: set, size) -> int | None:
         totals = _runs_totals(list(map(_mask, group)))
         if totals is None:
             return None
-        for total, ((x1, y1), (x2, y2)) in zip(totals, map(_bound, group), strict=True):
+        for total, ((y1, x1), (y2, x2)) in zip(totals, map(_bound, group), strict=True):
             if x2 < x1 or y2 < y1:  # boundOrder
                 return None
-            if total != (x2 - x1) * (y2 - y1) and total != (x2 - x1 + 1) * (y2 - y1 + 1):  # maskArea
+            if total not in mask_areas(y1, x1, y2, x2):  # maskArea
                 return None
     if "lasso" in present and not _indices_ok(list(map(_indices, _of(annotations, kinds, "lasso")))):
         return None
@@ -355,8 +366,8 @@ def _semantic(annotations: list, kinds: list, present: set, size) -> int | None:
                     return None
     if "obbox_v2" in present and size is not None:
         width, height = size
-        for x, y, w, h in map(_rect, _of(annotations, kinds, "obbox_v2")):
-            if not (0 <= x <= width and 0 <= y <= height and x + w <= width and y + h <= height):
+        for a in _of(annotations, kinds, "obbox_v2"):  # withinImage "rotated-rect"
+            if not rotated_within(rotated_extent(a.rect, a.degree), width, height):
                 return None
     if "cuboid" in present:
         counts = list(map(_point_count, _of(annotations, kinds, "cuboid")))
@@ -560,7 +571,8 @@ def _clean(document, profile: str | None, size) -> tuple[bool, str | None, int]:
 VOCABULARY = {
     ("document.json", "/properties/annotations", "uniqueIds"): ("id", _clean),
     ("defs/point.json", "", "withinImage"): ("point", decoder),  # compiled into the point type per size
-    ("annotations/obbox_v2.json", "/properties/rect", "withinImage"): ("rect", _semantic),
+    ("annotations/obbox_v2.json", "", "withinImage"): ("rotated-rect", _semantic),
+    ("annotations/segmentation_mask.json", "/properties/bound", "withinImage"): ("bound", decoder),
     ("annotations/bbox.json", "/properties/points", "bboxCorners"): (True, _bbox),
     ("annotations/entity.json", "", "ordered"): (
         [{"lower": "start", "upper": "end", "strict": True}],

@@ -16,7 +16,7 @@ _ANNOTATION_ID = re.compile(rf"(?:[0-9]+-)?{_UUID}")
 DESCRIPTIONS = {
     "objectid": "an ObjectId (24 lowercase hexadecimal digits)",
     "annotation-id": "an annotation id (a uuid such as 48f557c0-3fff-4227-bd18-8574ff7f8ad0, "
-    "optionally prefixed by an instance number and '-')",
+    'optionally prefixed by an instance number and "-")',
 }
 
 

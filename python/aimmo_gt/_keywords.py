@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeGuard
 
-from ._diagnostics import Severity
+from ._diagnostics import Severity, as_json
+from ._geometry import ROTATED_TOLERANCE, mask_areas, rotated_extent, rotated_within
 
 if TYPE_CHECKING:
     import jsonschema
@@ -138,27 +139,71 @@ def withinImage(validator, kind, instance, schema) -> Errors:
     size = IMAGE_SIZE.get()
     if size is None:
         return
+    if kind == "rotated-rect":
+        yield from _rotated_within(instance, size)
+        return
     width, height = size
-    if kind == "point":
-        if not _is_point(instance):
+    if kind == "bound":
+        # [[top, left], [bottom, right]]: y first, as AIMMO's annotator writes a mask's bound.
+        if not _is_bound(instance):
             return
-        corners: dict[str, Sequence[float]] = {"point": instance}
-    else:
-        if not (isinstance(instance, list) and len(instance) == 4 and all(map(_is_number, instance))):
-            return
-        x, y, w, h = instance
-        corners = {"corner (x, y)": (x, y), "corner (x + w, y + h)": (x + w, y + h)}
-    for name, (x, y) in corners.items():
-        outside = []
-        if not 0 <= x <= width:
-            outside.append(f"x must be within [0, {_fmt(width)}]")
-        if not 0 <= y <= height:
-            outside.append(f"y must be within [0, {_fmt(height)}]")
-        if outside:
-            yield ValidationError(
-                f"{name} {_xy((x, y))} is outside the {_fmt(width)} x {_fmt(height)} image: "
-                + " and ".join(outside)
-            )
+        for i, (y, x) in enumerate(instance):
+            outside = _outside(x, y, width, height)
+            if outside:
+                yield ValidationError(
+                    f"bound corner {i + 1} ({_BOUND_CORNERS[i]}) is (y, x) = {_xy((y, x))}, outside the "
+                    f"{_fmt(width)} x {_fmt(height)} image: " + " and ".join(outside),
+                    path=[i],
+                )
+        return
+    if not _is_point(instance):
+        return
+    x, y = instance
+    outside = _outside(x, y, width, height)
+    if outside:
+        yield ValidationError(
+            f"point (x, y) = {_xy((x, y))} is outside the {_fmt(width)} x {_fmt(height)} image: "
+            + " and ".join(outside)
+        )
+
+
+_BOUND_CORNERS = ("top, left", "bottom, right")
+
+
+def _outside(x, y, width, height) -> list[str]:
+    outside = []
+    if not 0 <= x <= width:
+        outside.append(f"x must be within [0, {_fmt(width)}]")
+    if not 0 <= y <= height:
+        outside.append(f"y must be within [0, {_fmt(height)}]")
+    return outside
+
+
+def _rect_and_degree(instance: object) -> tuple[list, int | float] | None:
+    if not isinstance(instance, dict):
+        return None
+    rect, degree = instance.get("rect"), instance.get("degree")
+    if not (isinstance(rect, list) and len(rect) == 4 and all(map(_is_number, rect)) and _is_number(degree)):
+        return None
+    return rect, degree
+
+
+def _rotated_within(instance, size) -> Errors:
+    found = _rect_and_degree(instance)
+    if found is None:
+        return
+    rect, degree = found
+    width, height = size
+    extent = rotated_extent(rect, degree)
+    if rotated_within(extent, width, height):
+        return
+    left, top, right, bottom = (_fmt(round(v, 2)) for v in extent)
+    yield ValidationError(
+        f"the box rect {as_json(rect)} turned by {_fmt(degree)} degrees spans x [{left}, {right}] and "
+        f"y [{top}, {bottom}], which is not within the {_fmt(width)} x {_fmt(height)} image (with "
+        f"{ROTATED_TOLERANCE} pixel of tolerance for rounding)",
+        path=["rect"],
+    )
 
 
 _RUN = re.compile(r"([0-9]+)([TF])")
@@ -188,13 +233,13 @@ def runLength(validator, value, instance, schema) -> Errors:
             found = instance[position : position + 12]
             yield ValidationError(
                 f"the mask is not run-length encoded: run {run} at character {position + 1} should be a "
-                f"count followed by T or F, found {found!r}"
+                f"count followed by T or F, found {as_json(found)}"
             )
             return
         if match.group(1)[0] == "0":
             problem = "a count of 0" if match.group(1).strip("0") == "" else "a count with a leading zero"
             yield ValidationError(
-                f"the mask's run {run} {match.group(0)!r} at character {position + 1} has {problem}; "
+                f"the mask's run {run} {as_json(match.group(0))} at character {position + 1} has {problem}; "
                 "counts are positive numbers"
             )
             return
@@ -208,16 +253,16 @@ def _is_bound(value: object) -> TypeGuard[list]:
 def boundOrder(validator, value, instance, schema) -> Errors:
     if not (value and _is_bound(instance)):
         return
-    (x1, y1), (x2, y2) = instance
+    (y1, x1), (y2, x2) = instance
     problems = []
-    if x2 < x1:
-        problems.append(f"x {_fmt(x2)} is left of {_fmt(x1)}")
     if y2 < y1:
-        problems.append(f"y {_fmt(y2)} is above {_fmt(y1)}")
+        problems.append(f"its bottom {_fmt(y2)} is above its top {_fmt(y1)}")
+    if x2 < x1:
+        problems.append(f"its right {_fmt(x2)} is left of its left {_fmt(x1)}")
     if problems:
         yield ValidationError(
-            f"the bound's bottom-right corner {_xy(instance[1])} is not below and right of its top-left "
-            f"corner {_xy(instance[0])}: " + " and ".join(problems),
+            f"the bound [[top, left], [bottom, right]] = {as_json(instance)} is not in order: "
+            + " and ".join(problems),
             path=[1],
         )
 
@@ -229,34 +274,51 @@ def maskArea(validator, names, instance, schema) -> Errors:
     if not (isinstance(mask, str) and _is_bound(bound)):
         return
     counts = mask_runs(mask)
-    (x1, y1), (x2, y2) = bound
+    (y1, x1), (y2, x2) = bound
     if counts is None or x2 < x1 or y2 < y1:
         return  # runLength and boundOrder say what is wrong
     total = sum(counts)
-    exclusive = (x2 - x1) * (y2 - y1)
-    inclusive = (x2 - x1 + 1) * (y2 - y1 + 1)
-    if total not in (exclusive, inclusive):
+    exclusive, inclusive = mask_areas(y1, x1, y2, x2)
+    if total != exclusive and total != inclusive:
+        also = "" if inclusive is None else f" (or {_fmt(inclusive)} counting its bottom and right edges)"
         yield ValidationError(
-            f"the mask's runs add up to {_fmt(total)} pixels but its bound {_xy(bound[0])}-{_xy(bound[1])} "
-            f"covers {_fmt(exclusive)} (or {_fmt(inclusive)} counting its bottom-right edge)",
+            f"the mask's runs add up to {_fmt(total)} pixels but its bound [[top, left], [bottom, right]] "
+            f"= {as_json(bound)} covers {_fmt(exclusive)}{also}",
             path=[names["mask"]],
         )
 
 
-_INDICES = re.compile(r"[0-9]+(?:-[0-9]+)*")
-_INDEX_PREFIX = re.compile(r"(?:[0-9]+-)*[0-9]*")
+#: Non-negative integers written without leading zeros (`0` itself is an index), joined by '-'.
+_INDEX = r"(?:0|[1-9][0-9]*)"
+_INDICES = re.compile(rf"{_INDEX}(?:-{_INDEX})*")
+_INDEX_PARTS = re.compile(r"[0-9]+|[^0-9]")
 
 
 def indexList(validator, value, instance, schema) -> Errors:
     if not (value and isinstance(instance, str) and instance) or _INDICES.fullmatch(instance):
         return
-    prefix = _INDEX_PREFIX.match(instance)  # matches every string, if only its empty start
-    position = prefix.end() if prefix else 0
-    if position == len(instance):
-        problem = "it ends with '-'"
-    else:
-        problem = f"character {position + 1} is {instance[position]!r}"
-    yield ValidationError(f"the lasso indices must be non-negative integers joined by '-', but {problem}")
+    yield ValidationError(
+        'the lasso indices must be non-negative integers without leading zeros joined by "-", but '
+        + _index_problem(instance)
+    )
+
+
+def _index_problem(indices: str) -> str:
+    """What is first wrong in a lasso's indices (which do not match _INDICES)."""
+    position, index, expect_number = 0, 1, True
+    for part in _INDEX_PARTS.finditer(indices):
+        text, position = part.group(), part.start()
+        if expect_number:
+            if not text[0].isdigit():
+                return f"character {position + 1} is {as_json(text)} where index {index} should be"
+            if len(text) > 1 and text[0] == "0":
+                return f"index {index} {as_json(text)} at character {position + 1} has a leading zero"
+        elif text != "-":
+            return f'character {position + 1} is {as_json(text)} where "-" or the end should be'
+        else:
+            index += 1
+        expect_number = not expect_number
+    return 'it ends with "-"'
 
 
 def keysOf(validator, mapping, instance, schema) -> Errors:
@@ -268,9 +330,10 @@ def keysOf(validator, mapping, instance, schema) -> Errors:
             continue
         for i, name in enumerate(names):
             if isinstance(name, str) and name not in keys:
-                known = ", ".join(repr(k) for k in list(keys)[:8]) + (", ..." if len(keys) > 8 else "")
+                known = ", ".join(map(as_json, list(keys)[:8])) + (", ..." if len(keys) > 8 else "")
                 yield ValidationError(
-                    f"{name!r} in {array_name} is not a name in {object_name} ({known})", path=[array_name, i]
+                    f"{as_json(name)} in {array_name} is not a name in {object_name} ({known})",
+                    path=[array_name, i],
                 )
 
 
@@ -284,7 +347,7 @@ def uniqueIds(validator, key, instance, schema) -> Errors:
         value = item[key]
         if value in first:
             yield ValidationError(
-                f"{key} {value!r} is already used by annotation {first[value]}", path=[i, key]
+                f"{key} {as_json(value)} is already used by annotation {first[value]}", path=[i, key]
             )
         else:
             first[value] = i
@@ -301,7 +364,7 @@ def spanLength(validator, names, instance, schema) -> Errors:
     if end <= start or not text:
         return  # ordered and minLength report these; one problem, one diagnostic
     yield ValidationError(
-        f"{names['end']} - {names['start']} is {_fmt(end - start)} but the text {text!r} has "
+        f"{names['end']} - {names['start']} is {_fmt(end - start)} but the text {as_json(text)} has "
         f"{len(text)} characters",
         path=[names["end"]],
     )
@@ -375,14 +438,30 @@ def satisfy_withinImage(kind, instance, context):
     width, height = context.image
     if kind == "point":
         return [_into(instance[0], width), _into(instance[1], height)]
-    x, y, w, h = instance
+    if kind == "bound":
+        # y first; each coordinate brought inside on its own, then put back in order (boundOrder).
+        (y1, x1), (y2, x2) = ((_into(y, height), _into(x, width)) for y, x in instance)
+        return [[min(y1, y2), min(x1, x2)], [max(y1, y2), max(x1, x2)]]
     if width < 1 or height < 1:
         return instance  # no rect of integer width and height > 0 fits; the validity property says so
-    w = w if w <= width else (w - 1) % width + 1
-    h = h if h <= height else (h - 1) % height + 1
-    x = x if 0 <= x <= width - w else x % (width - w + 1)
-    y = y if 0 <= y <= height - h else y % (height - h + 1)
-    return [x, y, w, h]
+    return {**instance, "rect": _rotated_into(instance["rect"], instance["degree"], width, height)}
+
+
+def _rotated_into(rect, degree, width, height):
+    """The rect, as little changed as can be, such that turned by `degree` it lies within the image."""
+    if rotated_within(rotated_extent(rect, degree), width, height):
+        return rect
+    x, y, w, h = rect
+    # Smaller sides when the turned box cannot fit at all, then the position moved inside.
+    left, top, right, bottom = rotated_extent((0, 0, w, h), degree)
+    if right - left > width or bottom - top > height:
+        w, h = 1, 1
+        left, top, right, bottom = rotated_extent((0, 0, w, h), degree)
+    x = min(max(x, math.ceil(-ROTATED_TOLERANCE - left)), math.floor(width + ROTATED_TOLERANCE - right))
+    y = min(max(y, math.ceil(-ROTATED_TOLERANCE - top)), math.floor(height + ROTATED_TOLERANCE - bottom))
+    if rotated_within(rotated_extent((x, y, w, h), degree), width, height):
+        return [x, y, w, h]
+    return [0, 0, 1, 1]  # turned any way, a 1 x 1 box at the corner lies within 1 pixel of it
 
 
 def satisfy_runLength(value, mask, context):
@@ -402,12 +481,12 @@ def satisfy_boundOrder(value, bound, context):
 def satisfy_maskArea(names, instance, context):
     instance = dict(instance)
     # Integer corners (floor keeps them ordered and within the image), so that an area is a count.
-    (x1, y1), (x2, y2) = ((math.floor(x), math.floor(y)) for x, y in instance[names["bound"]])
-    instance[names["bound"]] = [[x1, y1], [x2, y2]]
+    (y1, x1), (y2, x2) = ((math.floor(y), math.floor(x)) for y, x in instance[names["bound"]])
+    instance[names["bound"]] = [[y1, x1], [y2, x2]]
     runs = _RUN.findall(instance[names["mask"]])
-    exclusive, inclusive = (x2 - x1) * (y2 - y1), (x2 - x1 + 1) * (y2 - y1 + 1)
+    exclusive, inclusive = mask_areas(y1, x1, y2, x2)
     # Both readings of the bound are accepted; use each, chosen by the mask itself.
-    area = exclusive if exclusive > 0 and len(runs) % 2 else inclusive
+    area = exclusive if (exclusive > 0 and len(runs) % 2) or inclusive is None else inclusive
     counts, left = [], area
     for count, letter in runs[:-1]:
         if left - _int(count) < 1:

@@ -8,7 +8,7 @@ import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
-from ._diagnostics import Diagnostic, Severity, pointer_from_path
+from ._diagnostics import Diagnostic, Severity, as_json, pointer_from_path
 from ._rules import MAX_DEPTH
 
 #: Deepest nesting accepted. A GT document nests five levels (document, annotations, annotation,
@@ -209,7 +209,7 @@ def _report_values(text: str, problem) -> bool:
         if event.duplicate:
             key = event.pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
             rule = "json.duplicate-key"
-            message = f"the key {key!r} appears twice in the same object; only the last value is kept"
+            message = f"the key {as_json(key)} appears twice in the same object; only the last value is kept"
         elif event.kind == "literal" and event.token not in _JSON_LITERALS:
             rule = "json.non-finite"
             message = f"{event.token} is not a JSON number (JSON has no NaN or Infinity)"

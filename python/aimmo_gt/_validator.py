@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import difflib
+import math
 import re
 from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
@@ -12,9 +14,9 @@ from typing import Any
 from jsonschema import Draft202012Validator, ValidationError, validators
 from jsonschema import _keywords as standard
 
-from ._diagnostics import Diagnostic, pointer_from_path
+from ._diagnostics import Diagnostic, as_json, pointer_from_path
 from ._formats import DESCRIPTIONS, FORMATS
-from ._keywords import IMAGE_SIZE, KEYWORDS, _is_number
+from ._keywords import IMAGE_SIZE, KEYWORDS, _fmt, _is_number
 from ._rules import MAX_DEPTH, RULES
 from ._schemas import DIALECT_URI, registry, schema_uri
 
@@ -35,8 +37,17 @@ def additionalProperties(validator, additional, instance, schema) -> Iterator[Va
         if key in known or any(re.search(pattern, key) for pattern in patterns):
             continue
         close = difflib.get_close_matches(key, list(known), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else f" (expected: {', '.join(known)})"
-        yield ValidationError(f"unknown property {key!r}{hint}", path=[key])
+        hint = f"; did you mean {as_json(close[0])}?" if close else f" (expected: {', '.join(known)})"
+        yield ValidationError(f"unknown property {as_json(key)}{hint}", path=[key])
+
+
+def required(validator, names, instance, schema) -> Iterator[ValidationError]:
+    """As the standard keyword, with the missing name written as JSON."""
+    if not isinstance(instance, dict):
+        return
+    for name in names:
+        if name not in instance:
+            yield ValidationError(f"{as_json(name)} is required")
 
 
 def properties(validator, properties, instance, schema) -> Iterator[ValidationError]:
@@ -48,7 +59,7 @@ def properties(validator, properties, instance, schema) -> Iterator[ValidationEr
         if name not in instance:
             continue
         if subschema is False:
-            yield ValidationError(f"{name!r} is not allowed here", validator=NOT_ALLOWED, path=[name])
+            yield ValidationError(f"{as_json(name)} is not allowed here", validator=NOT_ALLOWED, path=[name])
         else:
             yield from validator.descend(instance[name], subschema, path=name, schema_path=name)
 
@@ -127,6 +138,7 @@ def _create(vocabulary: bool):
     table = dict(Draft202012Validator.VALIDATORS)
     table["additionalProperties"] = additionalProperties
     table["properties"] = properties
+    table["required"] = required
     table["items"] = items
     table["allOf"] = allOf
     if vocabulary:
@@ -182,10 +194,12 @@ def infer_profile(document: object) -> str | None:
 
 
 def image_size(document: object) -> tuple[float, float] | None:
+    """The document's image size; None when it has none, or one no image has (a side of 0 or less is
+    reported at the side itself, not as every point lying outside it)."""
     metadata = document.get("metadata") if isinstance(document, dict) else None
     if isinstance(metadata, dict):
         width, height = metadata.get("width"), metadata.get("height")
-        if _is_number(width) and _is_number(height):
+        if _is_number(width) and _is_number(height) and width > 0 and height > 0:
             return width, height
     return None
 
@@ -220,6 +234,17 @@ def _keyword_value(error: ValidationError) -> Any:
     return error.validator_value
 
 
+def _instance(error: ValidationError) -> Any:
+    """The failing value (JSON, so Any; Unset only outside a validator, as for _keyword_value)."""
+    return error.instance
+
+
+def _schema(error: ValidationError) -> dict:
+    """The failing subschema as an object (`{}` for a boolean one)."""
+    schema = error.schema
+    return dict(schema) if isinstance(schema, dict) else {}
+
+
 def _covered(error: ValidationError, pointer: str) -> bool:
     """A profile's narrower list of annotation types fails an unknown type too; document.json's
     error for it says more, so the profile's is dropped."""
@@ -231,6 +256,95 @@ def _covered(error: ValidationError, pointer: str) -> bool:
     )
 
 
+#: Limits the schemas write as decimals, by what they mean.
+_NAMED_LIMITS = {-math.pi / 2: "-π/2", 3 * math.pi / 2: "3π/2"}
+
+
+def _limit(value: object) -> str:
+    """A bound as a message states it: `3π/2 ≈ 4.712389` for the numbers that stand for one."""
+    for number, name in _NAMED_LIMITS.items():
+        if _is_number(value) and value == number:
+            return f"{name} ≈ {number:.6f}"
+    return _fmt(value) if _is_number(value) else as_json(value)
+
+
+def _is_name(text: object) -> bool:
+    return isinstance(text, str) and 0 < len(text) <= 20 and not text.endswith(".")
+
+
+def _name(error: ValidationError) -> str:
+    """What the failing value is called: its property name, or for an item of a fixed-length array
+    the name its schema gives it (`yaw`, `w`), else `points/3`."""
+    path = list(error.absolute_path)
+    schema = _schema(error)
+    given = schema.get("title") or schema.get("description")
+    if path and isinstance(path[-1], int):
+        if _is_name(given):
+            return str(given)
+        parent = next((part for part in reversed(path[:-1]) if isinstance(part, str)), None)
+        return f"{parent}/{path[-1]}" if parent else f"item {path[-1]}"
+    return str(path[-1]) if path else "the document"
+
+
+_TYPE_NAMES = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "object": "an object",
+    "array": "an array",
+    "boolean": "true or false",
+    "null": "null",
+}
+
+
+#: How a message states each lower or upper bound.
+_BOUND_WORDS = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "greater than"}
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _standard_message(error: ValidationError, name: str) -> str:
+    """A message for a standard keyword, values written as JSON and limits by what they mean."""
+    keyword, value, instance = error.validator, _keyword_value(error), _instance(error)
+    if keyword == "type":
+        kinds = [value] if isinstance(value, str) else list(value)
+        return f"{name} must be {' or '.join(_TYPE_NAMES.get(k, k) for k in kinds)}, not {as_json(instance)}"
+    if keyword == "enum":
+        return f"{name} must be one of {', '.join(map(as_json, value))}, not {as_json(instance)}"
+    if keyword == "const":
+        return f"{name} must be {as_json(value)}, not {as_json(instance)}"
+    if keyword in _BOUND_WORDS:
+        return f"{name} must be {_BOUND_WORDS[keyword]} {_limit(value)} (it is {_limit(instance)})"
+    if keyword == "exclusiveMaximum":
+        return f"{name} {_limit(instance)} is not below {_limit(value)}"
+    if keyword in ("minItems", "maxItems"):
+        allowed = "needs at least" if keyword == "minItems" else "may have at most"
+        return f"{name} has {_plural(len(instance), 'item')} but {allowed} {value}"
+    if keyword == "minLength":
+        if "propertyNames" in error.absolute_schema_path:
+            return f"a property name in {name} must not be empty"
+        if value == 1:
+            return f"{name} must not be empty"
+        return f"{name} must be at least {_plural(value, 'character')} long, not {as_json(instance)}"
+    if keyword == "minProperties":
+        return f"{name} must have at least {_plural(value, 'property')}, not {as_json(instance)}"
+    if keyword == "maxProperties":
+        if value == 0:
+            return f"{name} must be empty ({{}}), not {as_json(instance)}"
+        return f"{name} may have at most {_plural(value, 'property')}, not {as_json(instance)}"
+    if keyword == "pattern":
+        meaning = _schema(error).get("description")
+        return f"{name} {as_json(instance)} " + (
+            f"is not as required: {meaning}" if meaning else f"does not match the pattern {as_json(value)}"
+        )
+    if keyword == "uniqueItems":
+        twice = next((item for i, item in enumerate(instance) if item in instance[:i]), None)
+        return f"{name} holds {as_json(twice)} more than once"
+    return f"{name} does not satisfy {keyword} {as_json(value)} (it is {as_json(instance)})"
+
+
 def _message(error: ValidationError, rule: str, pointer: str, profile: str | None) -> str:
     keyword = error.validator
     where = (
@@ -240,19 +354,37 @@ def _message(error: ValidationError, rule: str, pointer: str, profile: str | Non
     )
     if keyword in (None, NOT_ALLOWED):
         name = error.absolute_path[-1] if error.absolute_path else "this value"
-        return f"{name!r} is not allowed in {where}"
+        return f"{as_json(name)} is not allowed in {where}"
     if keyword == "not" and isinstance(error.schema, dict) and "description" in error.schema:
-        shape = f"{len(error.instance)} items" if isinstance(error.instance, list) else repr(error.instance)
-        return f"{shape} are not allowed here: {error.schema['description']}"
+        shape = (
+            f"{_plural(len(error.instance), 'item')} are"
+            if isinstance(error.instance, list)
+            else f"{as_json(error.instance)} is"
+        )
+        return f"{shape} not allowed here: {error.schema['description']}"
     if keyword == "format":
         name = _keyword_value(error)
-        return f"{error.instance!r} is not {DESCRIPTIONS.get(name, name)}"
+        return f"{as_json(error.instance)} is not {DESCRIPTIONS.get(name, name)}"
     if keyword == "enum" and _ANNOTATION_TYPE.fullmatch(pointer):
         allowed = ", ".join(_keyword_value(error))
         if error.instance in annotation_types():
-            return f"annotation type {error.instance!r} is not allowed in {where} (allowed: {allowed})"
-        return f"{error.instance!r} is not an annotation type (expected one of: {allowed})"
-    return error.message
+            return f"annotation type {as_json(error.instance)} is not allowed in {where} (allowed: {allowed})"
+        return f"{as_json(error.instance)} is not an annotation type (expected one of: {allowed})"
+    if keyword == "required":
+        # A standard-dialect file (our meta-schemas) is checked by jsonschema's own class: its message
+        # holds the name as a Python repr, read back here.
+        standard = re.fullmatch(r"(.+) is a required property", error.message)
+        return f"{as_json(ast.literal_eval(standard.group(1)))} is required" if standard else error.message
+    if keyword == "additionalProperties" and error.message.startswith("Additional properties"):
+        known, patterns = _schema(error).get("properties", {}), _schema(error).get("patternProperties", {})
+        unknown = [
+            k for k in _instance(error) if k not in known and not any(re.search(p, k) for p in patterns)
+        ]
+        names = ", ".join(map(as_json, unknown))
+        return f"unknown {'property' if len(unknown) == 1 else 'properties'} {names}"
+    if keyword in KEYWORDS or keyword in ("additionalProperties", "properties"):
+        return error.message
+    return _standard_message(error, _name(error))
 
 
 def diagnostics_from_errors(errors, profile: str | None) -> Iterator[Diagnostic]:

@@ -167,6 +167,7 @@ def _cases(corpus: Corpus) -> None:
 PROBES = [
     ("sequence", "/frame_number", 12.0, True),  # an integer-valued float is an integer
     ("sequence", "/frame_number", 12.5, False),
+    ("sequence", "/frame_number", 1e-9, False),  # a fraction JSON writes without '.' (VS Code's limit)
     ("sequence", "/frame_number", 10**20, True),  # beyond 64 bits
     ("sequence", "/frame_number", -1, False),
     ("sequence", "/annotations/0/track_id", 1.0, True),

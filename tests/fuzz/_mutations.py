@@ -306,11 +306,17 @@ def _break_bbox(value, points, image):
 def _break_within(kind, instance, image):
     if image is None:
         return None
-    width, _ = image
+    width, height = image
     if kind == "point":
         return [width + 1, instance[1]]
-    _, y, w, h = instance
-    return [width, y, w, h]  # x + w > width
+    if kind == "bound":
+        # y first: a bottom past the height (a corner read x first would not be past it when x fits).
+        (y1, x1), (_, x2) = instance
+        return [[y1, x1], [height + 1, x2]]
+    _, y, w, h = instance["rect"]
+    # Turned any way about its centre, a box whose left edge is 2 pixels past the right edge of the
+    # image is more than the 1 pixel of tolerance outside it.
+    return {**instance, "rect": [math.floor(width) + 2 + math.ceil(w + h), y, w, h]}
 
 
 def _break_run_length(value, mask, image):
@@ -318,8 +324,8 @@ def _break_run_length(value, mask, image):
 
 
 def _break_bound_order(value, bound, image):
-    (_, y1), (x2, y2) = bound
-    return [[x2 + 1, y1], [x2, y2]]
+    (y1, _), (y2, x2) = bound
+    return [[y1, x2 + 1], [y2, x2]]
 
 
 def _break_mask_area(names, obj, image):

@@ -21,7 +21,7 @@ _OBJECT_ID = re.compile(r"[0-9a-f]{24}")
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _ANNOTATION_ID = re.compile(rf"(?:[0-9]+-)?{_UUID}")
 _RLE = re.compile(r"(?:[1-9][0-9]*[TF])+")
-_INDICES = re.compile(r"[0-9]+(?:-[0-9]+)*")
+_INDICES = re.compile(r"(?:0|[1-9][0-9]*)(?:-(?:0|[1-9][0-9]*))*")
 _IMAGE_PROFILES = {"image", "image-pixel", "sequence"}
 
 
@@ -133,13 +133,29 @@ def _outside_image(point, context):
     )
 
 
+def _corner_outside(corner, context):
+    """A mask bound's corner [y, x] (y first) past an edge of the image."""
+    if context.image is None:
+        return None
+    width, height = context.image
+    y, x = corner
+    return st.sampled_from([[height + 1, x], [y, width + 1], [-1, x], [y, -0.5]])
+
+
 def _rect_outside(rect, context):
+    """A rect that lies outside the image whichever way it is turned about its centre: the turned box
+    reaches at most (w + h) / 2 from its centre, so these are more than the 1 pixel of tolerance out."""
     if context.image is None:
         return None
     width, height = context.image
     x, y, w, h = rect
     return st.sampled_from(
-        [[width - w + 1, y, w, h], [x, height - h + 1, w, h], [-1, y, w, h], [x, -1, w, h]]
+        [
+            [width + 2 + w + h, y, w, h],
+            [x, height + 2 + w + h, w, h],
+            [-(w + h) - 2, y, w, h],
+            [x, -(w + h) - 2, w, h],
+        ]
     )
 
 
@@ -155,15 +171,18 @@ def _end_before_start(lower: str, upper: str, *, strict: bool):
 
 
 def _mask_total_wrong(obj, _context):
-    (x1, y1), (x2, y2) = obj["bound"]
-    areas = {(x2 - x1) * (y2 - y1), (x2 - x1 + 1) * (y2 - y1 + 1)}
+    # y first; whole cells (a fractional side counts up); inclusive only for an integer bound.
+    (y1, x1), (y2, x2) = obj["bound"]
+    areas = {math.ceil(x2 - x1) * math.ceil(y2 - y1)}
+    if all(isinstance(v, int) or v.is_integer() for v in (y1, x1, y2, x2)):
+        areas.add((x2 - x1 + 1) * (y2 - y1 + 1))
     wrong = [n for n in (1, 2, max(areas) + 1, max(areas) - 1, min(areas) + 1) if n > 0 and n not in areas]
     return st.sampled_from(wrong).map(lambda n: {**obj, "mask": f"{n}T"})
 
 
 def _bound_reversed(bound, _context):
-    (x1, y1), (x2, y2) = bound
-    return st.sampled_from([[[x2 + 1, y1], [x2, y2]], [[x1, y2 + 1], [x2, y2]]])
+    (y1, x1), (y2, x2) = bound
+    return st.sampled_from([[[y2 + 1, x1], [y2, x2]], [[y1, x2 + 1], [y2, x2]]])
 
 
 def _unknown_key(obj, _context):
@@ -243,8 +262,12 @@ LIMITS: list[Limit] = [
         frozenset({"image", "image-pixel", "sequence", "pointcloud", "video", "text"}),
     ),
     # Points of an image document
+    Limit("point within the image", _ANY + r"\.points\[\]", _outside_image, frozenset(_IMAGE_PROFILES)),
     Limit(
-        "point within the image", _ANY + r"\.(points|bound)\[\]", _outside_image, frozenset(_IMAGE_PROFILES)
+        "mask bound corner [y, x] within the image",
+        _ANNOTATION.format("segmentation_mask") + r"\.bound\[\]",
+        _corner_outside,
+        frozenset(_IMAGE_PROFILES),
     ),
     Limit(
         "keypoint within the image",
@@ -269,7 +292,7 @@ LIMITS: list[Limit] = [
         lambda v, c: st.sampled_from([0.5, 1.25]),
     ),
     Limit(
-        "obbox_v2 rect within the image",
+        "obbox_v2 rect turned by degree within the image",
         _ANNOTATION.format("obbox_v2") + r"\.rect",
         _rect_outside,
         frozenset(_IMAGE_PROFILES),
@@ -345,6 +368,11 @@ LIMITS: list[Limit] = [
         "lasso indices: integers joined by -",
         _ANNOTATION.format("lasso") + r"\.indices",
         _not_matching(_INDICES, "0123456789-x "),
+    ),
+    Limit(
+        "lasso indices: no leading zeros",
+        _ANNOTATION.format("lasso") + r"\.indices",
+        lambda v, c: st.sampled_from(["0" + v, v + "-01", "00"]),
     ),
     Limit("lasso fields", _ANNOTATION.format("lasso"), _dropping("indices")),
     Limit(

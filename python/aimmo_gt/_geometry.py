@@ -1,0 +1,41 @@
+"""Image geometry both engines compute the same way: a rotated box's extent and a mask bound's areas."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+#: How far past the image's edges a rotated box may reach: its corners are rounded when drawn.
+ROTATED_TOLERANCE = 1
+
+
+def rotated_extent(rect: Sequence[float], degree: float) -> tuple[float, float, float, float]:
+    """(left, top, right, bottom) of the axis-aligned box around the rect [x, y, w, h] turned by
+    `degree` about its centre; the same whichever way it turns."""
+    x, y, w, h = rect
+    turn = math.radians(degree)
+    cos, sin = abs(math.cos(turn)), abs(math.sin(turn))
+    half_width, half_height = (w * cos + h * sin) / 2, (w * sin + h * cos) / 2
+    cx, cy = x + w / 2, y + h / 2
+    return cx - half_width, cy - half_height, cx + half_width, cy + half_height
+
+
+def rotated_within(extent: tuple[float, float, float, float], width: float, height: float) -> bool:
+    left, top, right, bottom = extent
+    low = -ROTATED_TOLERANCE
+    return (
+        left >= low
+        and top >= low
+        and right <= width + ROTATED_TOLERANCE
+        and bottom <= height + ROTATED_TOLERANCE
+    )
+
+
+def mask_areas(y1: float, x1: float, y2: float, x2: float) -> tuple[int, int | None]:
+    """The areas a mask's runs may add up to, for a bound [[y1, x1], [y2, x2]] with y1 <= y2, x1 <= x2:
+    exclusive of its bottom and right edges (the encoder loops over whole cells, so a fractional
+    side counts up), and, for an integer bound only, inclusive of them (None otherwise)."""
+    exclusive = math.ceil(x2 - x1) * math.ceil(y2 - y1)
+    if all(isinstance(v, int) or v.is_integer() for v in (y1, x1, y2, x2)):
+        return exclusive, int((x2 - x1 + 1) * (y2 - y1 + 1))
+    return exclusive, None
