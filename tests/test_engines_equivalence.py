@@ -347,27 +347,29 @@ def _explained_alike(document, data: bytes, profile: str | None, ignore: tuple[s
 
 @pytest.mark.parametrize("family", ["schema", "format", "semantic", "profile", "several"])
 def test_every_file_fails_export(family):
-    """An export where every file has a fault of one family (or three of any, for "several"): the
-    reports are the reference's, and the explainer left most annotations to the fast engine."""
-    kinds = list(synthetic.FAULTS) if family == "several" else _families()[family]
+    """Exports where every file has a fault of one kind, for each kind of a family (or three faults of
+    any kind, for "several"): the reports are the reference's, and the explainer left most annotations
+    to the fast engine."""
+    if family == "several":
+        exports = [synthetic.failing_export(SEED + 10, 60, annotations=12, faults=3)]
+    else:
+        exports = [
+            synthetic.failing_export(SEED + 10 + i, 12, annotations=12, kinds=(kind,))
+            for i, kind in enumerate(_families()[family])
+        ]
     rng = random.Random(SEED + 10)
-    applied: list[str] = []
-    narrowed = 0
-    export = synthetic.failing_export(
-        SEED + 10, 60, annotations=12, kinds=kinds, faults=3 if family == "several" else 1
-    )
-    for name, document, put in export:
-        applied += put
+    files = narrowed = 0
+    for name, document, put in (each for export in exports for each in export):
         resource = name.rsplit("-", 1)[0]
         profile = rng.choice((None, None, resource))
         found = _explained_alike(document, _serialize(rng, document), profile)
         assert found, f"{name} has {put} but no diagnostic"
         used = profile if profile is not None else infer_profile(document)
         failing = _explain.failing_annotations(document, used)
+        files += 1
         if failing is not None and len(failing) <= len(document["annotations"]) // 2:
             narrowed += 1
-    assert set(applied) == set(kinds), applied  # every kind of the family was put in
-    assert narrowed > 30, narrowed  # the explainer, not the reference, checked most annotations
+    assert narrowed > files // 2, (narrowed, files)  # the explainer, not the reference, did most of it
 
 
 def test_every_file_fails_at_the_json_level():
