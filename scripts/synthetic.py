@@ -344,7 +344,7 @@ def _set_field(kinds: tuple[str, ...], key: str, value) -> Callable[[random.Rand
 def _del_field(key: str) -> Callable[[random.Random, dict], bool]:
     def fault(rng: random.Random, doc: dict) -> bool:
         annotation = _pick(rng, doc)
-        if annotation is None:
+        if annotation is None or key not in annotation:
             return False
         del annotation[key]
         return True

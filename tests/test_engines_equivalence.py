@@ -424,8 +424,8 @@ def test_large_documents_with_faults_spread_through_them(resource, faults):
 
 def test_the_reference_engines_dispatch_on_type_changes_no_report():
     """_validator's `allOf` evaluates only the branch of document.json's dispatch whose `if` can
-    hold, and its `items` only the items asked for: with python-jsonschema's own keywords instead,
-    every report is the same, in the same order."""
+    hold, its `items` only the items asked for, its `$ref` resolves each reference once: with
+    python-jsonschema's own keywords instead, every report is the same, in the same order."""
     from jsonschema import _keywords as standard
     from jsonschema import validators
 
@@ -444,7 +444,12 @@ def test_the_reference_engines_dispatch_on_type_changes_no_report():
     assert ours.VALIDATORS["allOf"] is not standard.allOf
     plain = validators.create(
         meta_schema=ours.META_SCHEMA,
-        validators={**ours.VALIDATORS, "allOf": standard.allOf, "items": standard.items},
+        validators={
+            **ours.VALIDATORS,
+            "allOf": standard.allOf,
+            "items": standard.items,
+            "$ref": standard.ref,
+        },
         type_checker=ours.TYPE_CHECKER,
         format_checker=FORMATS,
     )
@@ -465,3 +470,47 @@ def test_the_reference_engines_dispatch_on_type_changes_no_report():
             assert document_diagnostics(document, profile) == expected
             differing += bool(expected)
     assert differing > 100  # most of them have something to report: the comparison is not of nothing
+
+
+#: A fault of synthetic.FAULTS, and the one rule it breaks, which the fast engine can leave unchecked.
+TOLERATED = {
+    "empty-label": "schema.minLength",
+    "outside-image": "geometry.within-image",
+    "bbox-corners": "geometry.bbox",
+    "repeated-id": "annotation.unique-id",
+    "span-length": "entity.span-length",
+}
+
+
+def test_every_tolerable_rule_has_a_fault():
+    assert set(TOLERATED.values()) == _fast.TOLERABLE
+
+
+@pytest.mark.parametrize(("kind", "rule"), list(TOLERATED.items()))
+def test_files_whose_only_faults_are_ignored_pass_the_fast_engine(kind, rule):
+    """With --ignore RULE, a file whose only faults break RULE is passed by the fast pass (at the speed
+    of a clean file), and the reports are the reference's."""
+    rng = random.Random(SEED + 15)
+    for _name, document, _put in synthetic.failing_export(SEED + 15, 30, annotations=10, kinds=(kind,)):
+        data = _serialize(rng, document)
+        assert {d.rule for d in check(document, engine="reference").diagnostics} == {rule}
+        assert _explained_alike(document, data, None, ignore=(rule,)) == ()
+        assert _fast.clean_bytes(data, None, frozenset({rule}))[0]
+        assert _fast.clean_document(document, None, frozenset({rule}))[0]
+
+
+@pytest.mark.parametrize("rule", sorted(_fast.TOLERABLE))
+def test_what_the_fast_engine_leaves_unchecked_is_only_what_is_ignored(rule):
+    """Generated documents, broken a little, and faults of every kind: with RULE ignored (by its id or
+    its family's prefix), the fast engine's reports are the reference's."""
+    rng = random.Random(SEED + 16)
+    kinds = list(synthetic.FAULTS)
+    for i, resource in enumerate(synthetic.resources(rng, 150)):
+        document = synthetic.document(rng, resource, rng.choice((1, 3, 6)))
+        if i % 2:
+            document = synthetic.mutate(rng, document)
+        else:
+            synthetic.break_document(rng, document, kinds, rng.choice((1, 2)))
+        ignore = (rule,) if i % 3 else (rule.split(".")[0] + ".",)
+        profile = rng.choice((None, None, resource))
+        _explained_alike(document, _serialize(rng, document), profile, ignore=ignore)

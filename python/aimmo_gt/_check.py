@@ -161,6 +161,11 @@ def _fast(engine: str):
     return fast
 
 
+def _tolerated(fast, options: Options) -> frozenset[str]:
+    """The rules the fast engine may leave unchecked: those it can (TOLERABLE) that the user ignores."""
+    return frozenset(rule for rule in fast.TOLERABLE if matches(rule, options.ignore))
+
+
 def infer_profile(document: object) -> str | None:
     """The resource type a document looks like (DECISIONS.md), or None when it fits none."""
     from ._validator import infer_profile as _infer
@@ -178,14 +183,16 @@ def _diagnose(
     inferred = options.profile is None
     profile = infer_profile(document) if inferred else options.profile
     fast = _fast(options.engine)
+    tolerate = _tolerated(fast, options) if fast is not None else frozenset()
     if fast is not None and not fast_tried:
-        clean, used = fast.clean_document(document, profile)
+        clean, used = fast.clean_document(document, profile, tolerate)
         if clean and used == profile:
             return Result(profile, inferred, (), options.strict)
     if fast is not None:
         from ._explain import explain
 
-        found = explain(document, profile, failing)
+        # Without the diagnostics of tolerated rules, which tune() drops.
+        found = explain(document, profile, failing, tolerate)
     else:
         from ._validator import document_diagnostics
 
@@ -193,7 +200,9 @@ def _diagnose(
     return Result(profile, inferred, tuple(tune(found, options.warn, options.ignore)), options.strict)
 
 
-def _quick_load(data: bytes, options: Options) -> tuple[dict, list[int] | None] | None:
+def _quick_load(
+    data: bytes, options: Options, tolerate: frozenset[str]
+) -> tuple[dict, list[int] | None] | None:
     """The document and its failing annotations, decoded in C when the loader would have nothing to
     say about the text (_explain.load); None when the loader must read it."""
     from . import _explain
@@ -202,7 +211,7 @@ def _quick_load(data: bytes, options: Options) -> tuple[dict, list[int] | None] 
     if document is None:
         return None
     profile = infer_profile(document) if options.profile is None else options.profile
-    failing = _explain.failing_annotations(document, profile)
+    failing = _explain.failing_annotations(document, profile, tolerate)
     if not _explain.loader_agrees(data, document, failing):
         return None
     return document, failing
@@ -241,8 +250,9 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
         if data is None:
             return report(*_tuned(problems, (None,) * len(problems), options))
     fast = _fast(options.engine)
+    tolerate = _tolerated(fast, options) if fast is not None else frozenset()
     if fast is not None:
-        clean, profile = fast.clean_bytes(data, options.profile)
+        clean, profile = fast.clean_bytes(data, options.profile, tolerate)
         if clean:
             return report((), (), profile, options.profile is None)
     # The loader is imported only for a file the fast engine did not pass: a run of clean files,
@@ -250,7 +260,7 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
     from ._loading import load_positioned, locate
 
     try:
-        quick = _quick_load(data, options) if fast is not None else None
+        quick = _quick_load(data, options, tolerate) if fast is not None else None
     except Exception:  # a surprise in the fast path costs speed, never a verdict: the loader reads it
         quick = None
     document: object

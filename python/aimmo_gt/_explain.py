@@ -60,9 +60,12 @@ def _context(document: dict, profile: str | None) -> dict | None:
     return shell
 
 
-def failing_annotations(document: dict, profile: str | None) -> list[int] | None:
+def failing_annotations(
+    document: dict, profile: str | None, tolerate: frozenset[str] = frozenset()
+) -> list[int] | None:
     """The indices (ascending) of the annotations the reference may have something to say about;
-    every other annotation has nothing to report. None: every annotation (no list, no context)."""
+    every other annotation has nothing to report (but diagnostics of the rules of `tolerate`, of
+    _fast.TOLERABLE). None: every annotation (no list, no context)."""
     annotations = document.get("annotations")
     if not isinstance(annotations, list):
         return None
@@ -74,7 +77,7 @@ def failing_annotations(document: dict, profile: str | None) -> list[int] | None
         """-1 when the group is clean, else the index in it of an annotation that is not, when
         msgspec says which (the first one its types refuse), else len(group)."""
         shell["annotations"] = group
-        if _fast.clean_document(shell, profile) == (True, profile):
+        if _fast.clean_document(shell, profile, tolerate) == (True, profile):
             return -1
         try:
             msgspec.convert(shell, _fast.decoder(_size(shell)).type)
@@ -124,13 +127,19 @@ def _halving(annotations: list, check: Callable[[list], int | None]) -> list[int
     return sorted(failing)
 
 
-def explain(document: object, profile: str | None, failing: list[int] | None = None) -> list[Diagnostic]:
+def explain(
+    document: object,
+    profile: str | None,
+    failing: list[int] | None = None,
+    tolerate: frozenset[str] = frozenset(),
+) -> list[Diagnostic]:
     """What `_validator.document_diagnostics(document, profile)` returns, checking only the
-    annotations the fast engine does not prove clean (`failing` when already known)."""
+    annotations the fast engine does not prove clean (`failing` when already known); with
+    `tolerate`, some diagnostics of those rules may be left out (they are ignored by the caller)."""
     if not isinstance(document, dict):
         return document_diagnostics(document, profile)
     if failing is None:
-        failing = failing_annotations(document, profile)
+        failing = failing_annotations(document, profile, tolerate)
     if failing is not None:
         # When the fast engine passes the document's own fields, the reference has nothing to say
         # about them: it checks the annotations within the context document instead, whose fields
@@ -138,7 +147,7 @@ def explain(document: object, profile: str | None, failing: list[int] | None = N
         shell = _context(document, profile)
         fields = {key: value for key, value in document.items() if key != "annotations"}
         fields["annotations"] = []
-        if shell is not None and _fast.clean_document(fields, profile) == (True, profile):
+        if shell is not None and _fast.clean_document(fields, profile, tolerate) == (True, profile):
             shell["annotations"] = document["annotations"]
             return document_diagnostics(shell, profile, only=failing)
     return document_diagnostics(document, profile, only=failing)

@@ -85,6 +85,22 @@ def _number(ge=None, le=None, gt=None, lt=None):
 
 
 _String1 = Annotated[str, Meta(min_length=1)]
+
+#: Rules the fast engine can leave unchecked when the user ignores them (--ignore), so that a file
+#: whose only faults are ignored is passed at the speed of a clean one: a document passed with
+#: `tolerate` holding some of them is one for which the loader and the reference report nothing but
+#: diagnostics of those rules (tests/test_engines_equivalence.py). Not schema.unknown-property: msgspec
+#: skips an unknown field's value without checking what the loader checks (number range, depth).
+TOLERABLE = frozenset(
+    (
+        "schema.minLength",
+        "geometry.within-image",
+        "geometry.bbox",
+        "annotation.unique-id",
+        "entity.span-length",
+    )
+)
+_NOTHING: frozenset[str] = frozenset()
 _ObjectId = Annotated[str, Meta(pattern=_OBJECT_ID)]
 _Attributes = dict[str, Union[str, list[str]]]  # noqa: UP007
 
@@ -96,8 +112,12 @@ class _Metadata(Struct, forbid_unknown_fields=True, kw_only=True, gc=False):
 
 
 @lru_cache(maxsize=64)
-def decoder(size: tuple[int, int] | None) -> msgspec.json.Decoder:
-    """A decoder of GT documents whose image points must lie within `size` (None: anywhere)."""
+def decoder(size: tuple[int, int] | None, tolerate: frozenset[str] = _NOTHING) -> msgspec.json.Decoder:
+    """A decoder of GT documents whose image points must lie within `size` (None: anywhere); the
+    rules of TOLERABLE in `tolerate` that a type states are left out of it."""
+    _String1 = str if "schema.minLength" in tolerate else globals()["_String1"]
+    if "geometry.within-image" in tolerate:
+        size = None
     if size is None:
         x = y = _number()
     else:
@@ -323,7 +343,7 @@ _COMMA_DASH = bytes.maketrans(b",", b"-")
 _LEADING_ZERO = re.compile(rb"-0[0-9]")
 
 
-def _semantic(annotations: list, kinds: list, present: set, size) -> int | None:
+def _semantic(annotations: list, kinds: list, present: set, size, tolerate=_NOTHING) -> int | None:
     """The keys the annotations have beyond their fixed ones (for the duplicate-key count), or None
     when a rule of the vocabulary (or a shape a struct cannot state) fails."""
     extra = 0
@@ -340,9 +360,15 @@ def _semantic(annotations: list, kinds: list, present: set, size) -> int | None:
         # ordered (strict), and spanLength: a warning, so a mismatch is not clean either.
         if not all(map(gt, ends, starts)):
             return None
-        if list(map(sub, ends, starts)) != list(map(len, map(_text, group))):
+        if "entity.span-length" not in tolerate and list(map(sub, ends, starts)) != list(
+            map(len, map(_text, group))
+        ):
             return None
-    if "bbox" in present and not all(map(_bbox, map(_points, _of(annotations, kinds, "bbox")))):
+    if (
+        "bbox" in present
+        and "geometry.bbox" not in tolerate
+        and not all(map(_bbox, map(_points, _of(annotations, kinds, "bbox"))))
+    ):
         return None
     if "segmentation_mask" in present:
         group = _of(annotations, kinds, "segmentation_mask")
@@ -364,7 +390,7 @@ def _semantic(annotations: list, kinds: list, present: set, size) -> int | None:
                 extra += 1
                 if len(set(keys)) != len(keys) or not all(map(a.keypoints.__contains__, keys)):
                     return None
-    if "obbox_v2" in present and size is not None:
+    if "obbox_v2" in present and size is not None and "geometry.within-image" not in tolerate:
         width, height = size
         for a in _of(annotations, kinds, "obbox_v2"):  # withinImage "rotated-rect"
             if not rotated_within(rotated_extent(a.rect, a.degree), width, height):
@@ -462,27 +488,32 @@ def _ids_ok(ids: list[str]) -> bool:
     return joined.count("\n") == len(ids) - 1 and _ANNOTATION_IDS.fullmatch(joined) is not None
 
 
-def clean_bytes(data: bytes, profile: str | None) -> tuple[bool, str | None]:
+def clean_bytes(
+    data: bytes, profile: str | None, tolerate: frozenset[str] = _NOTHING
+) -> tuple[bool, str | None]:
     """(True, the profile used) when the loader and the reference engine would report nothing for
-    this file under `profile` (None: inferred); (False, None) when they might report something."""
+    this file under `profile` (None: inferred), or nothing but diagnostics of the rules of
+    `tolerate` (a subset of TOLERABLE); (False, None) when they might report something."""
     try:
-        return _clean_bytes(data, profile)
+        return _clean_bytes(data, profile, tolerate)
     except Exception:  # a surprise here must cost speed, never a verdict: the reference decides
         return False, None
 
 
-def clean_document(document: object, profile: str | None) -> tuple[bool, str | None]:
+def clean_document(
+    document: object, profile: str | None, tolerate: frozenset[str] = _NOTHING
+) -> tuple[bool, str | None]:
     """As `clean_bytes`, for a parsed document (a JSON value: dicts, lists, str, int, float, bool,
     None; msgspec, like jsonschema-rs, reads a tuple as an array, where the reference does not)."""
     try:
-        return _clean_document(document, profile)
+        return _clean_document(document, profile, tolerate)
     except Exception:
         return False, None
 
 
-def _decode(data: bytes, size: tuple[int, int] | None):
+def _decode(data: bytes, size: tuple[int, int] | None, tolerate: frozenset[str]):
     try:
-        return decoder(size).decode(data)
+        return decoder(size, tolerate).decode(data)
     except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
         return None
 
@@ -493,26 +524,29 @@ def _size(metadata) -> tuple[int, int] | None:
     return metadata.width, metadata.height
 
 
-def _clean_bytes(data: bytes, profile: str | None) -> tuple[bool, str | None]:
+def _clean_bytes(data: bytes, profile: str | None, tolerate: frozenset[str]) -> tuple[bool, str | None]:
     bounds = _guess_size(data)
-    document = _decode(data, bounds)
+    document = _decode(data, bounds, tolerate)
     if document is None and bounds is not None:  # perhaps only the guessed size was wrong
         bounds = None
-        document = _decode(data, bounds)
+        document = _decode(data, bounds, tolerate)
     if document is None:
         return False, None
     size = _size(document.metadata)
-    if size != bounds:  # the points were bounded by another size, or by none: decode again
-        document = _decode(data, size)
+    if size != bounds and "geometry.within-image" not in tolerate:
+        # The points were bounded by another size, or by none: decode again.
+        document = _decode(data, size, tolerate)
         if document is None:
             return False, None
-    clean, used, keys = _clean(document, profile, size)
+    clean, used, keys = _clean(document, profile, size, tolerate)
     if not clean or not _no_duplicate_keys(data, keys):
         return False, None
     return True, used
 
 
-def _clean_document(document: object, profile: str | None) -> tuple[bool, str | None]:
+def _clean_document(
+    document: object, profile: str | None, tolerate: frozenset[str]
+) -> tuple[bool, str | None]:
     metadata = document.get("metadata") if isinstance(document, dict) else None
     size = None
     if isinstance(metadata, dict):
@@ -521,14 +555,16 @@ def _clean_document(document: object, profile: str | None) -> tuple[bool, str | 
         if type(width) is int and type(height) is int:
             size = (width, height)
     try:
-        struct = msgspec.convert(document, decoder(size).type)
+        struct = msgspec.convert(document, decoder(size, tolerate).type)
     except msgspec.ValidationError:
         return False, None
-    clean, used, _keys = _clean(struct, profile, size)
+    clean, used, _keys = _clean(struct, profile, size, tolerate)
     return clean, used
 
 
-def _clean(document, profile: str | None, size) -> tuple[bool, str | None, int]:
+def _clean(
+    document, profile: str | None, size, tolerate: frozenset[str] = _NOTHING
+) -> tuple[bool, str | None, int]:
     """(True, the profile used, the number of keys of the document) when the decoded document
     passes what its types cannot say; (False, None, 0) when it does not."""
     metadata = document.metadata
@@ -540,9 +576,11 @@ def _clean(document, profile: str | None, size) -> tuple[bool, str | None, int]:
     if not _profile_fits(used, document, metadata, present, track_ids):
         return False, None, 0
     ids = list(map(_id, annotations))
-    if ids and (len(set(ids)) != len(ids) or not _ids_ok(ids)):  # uniqueIds, format annotation-id
+    if ids and not _ids_ok(ids):  # format annotation-id
         return False, None, 0
-    extra = _semantic(annotations, kinds, present, size)
+    if "annotation.unique-id" not in tolerate and len(set(ids)) != len(ids):  # uniqueIds
+        return False, None, 0
+    extra = _semantic(annotations, kinds, present, size, tolerate)
     if extra is None:
         return False, None, 0
     optional = _DOCUMENT_OPTIONAL(document)
