@@ -72,24 +72,46 @@ def failing_annotations(
     shell = _context(document, profile)
     if shell is None:
         return None
+    try:
+        return _failing(annotations, shell, profile, tolerate)
+    except Exception:  # a surprise here costs speed, never a verdict: the reference checks them all
+        return None
 
-    def check(group: list) -> int | None:
-        """-1 when the group is clean, else the index in it of an annotation that is not, when
-        msgspec says which (the first one its types refuse), else len(group)."""
-        shell["annotations"] = group
-        if _fast.clean_document(shell, profile, tolerate) == (True, profile):
-            return -1
+
+def _failing(annotations: list, shell: dict, profile: str | None, tolerate: frozenset[str]) -> list[int]:
+    """First msgspec's types, on all the annotations at once, skipping each one they refuse (its
+    message names it); then the fast engine's checks beyond types (_fast._clean), on the structs of
+    the others, halving the groups that fail."""
+    size = _size(shell)
+    kind = _fast.decoder(size, tolerate).type
+    failing: list[int] = []
+    typed: list = []  # (index, struct) of the annotations msgspec's types take
+    low = 0
+    while low < len(annotations):
+        shell["annotations"] = annotations[low:]
         try:
-            msgspec.convert(shell, _fast.decoder(_size(shell)).type)
+            typed += enumerate(msgspec.convert(shell, kind).annotations, low)
+            break
         except msgspec.ValidationError as error:
             found = _AT.search(str(error))
-            if found and int(found.group(1)) < len(group):
-                return int(found.group(1))
-        except Exception:  # a hint only: without one the group is halved
-            pass
-        return len(group)
+            if found is None or int(found.group(1)) >= len(annotations) - low:
+                raise  # not about one annotation: the context itself failed (no proof for any)
+            bad = low + int(found.group(1))
+        if bad > low:
+            shell["annotations"] = annotations[low:bad]
+            typed += enumerate(msgspec.convert(shell, kind).annotations, low)
+        failing.append(bad)
+        low = bad + 1
+    shell["annotations"] = []
+    context = msgspec.convert(shell, kind)
 
-    return _halving(annotations, check)
+    def clean(group: list) -> bool:
+        struct = msgspec.structs.replace(context, annotations=[each for _, each in group])
+        verdict, used, _keys = _fast._clean(struct, profile, size, tolerate)
+        return verdict and used == profile
+
+    failing += _halving(typed, clean)
+    return sorted(failing)
 
 
 #: Where msgspec says it failed, in an annotation of the context document.
@@ -101,30 +123,22 @@ def _size(shell: dict) -> tuple[int, int] | None:
     return (metadata["width"], metadata["height"]) if "width" in metadata else None
 
 
-def _halving(annotations: list, check: Callable[[list], int | None]) -> list[int]:
-    """The items that fail alone, ascending: a group that fails is split at the item msgspec names,
-    or else halved (a few checks for a few failing items among many)."""
+def _halving(items: list, clean: Callable[[list], bool]) -> list[int]:
+    """The indices (each item's first element) of the items that fail alone, found by halving the
+    groups that fail: a few checks for a few failing items among many."""
     failing: list[int] = []
-    stack = [(0, len(annotations))]
+    stack = [(0, len(items))]
     while stack:
         low, high = stack.pop()
-        if high == low:
-            continue
-        found = check(annotations[low:high])
-        if found is None or found < 0:
+        if high == low or clean(items[low:high]):
             continue
         if high - low == 1:
-            failing.append(low)
-        elif found < high - low:
-            # That one fails; those before it passed msgspec's types but not yet the rest.
-            failing.append(low + found)
-            stack.append((low + found + 1, high))
-            stack.append((low, low + found))
-        else:
-            middle = (low + high) // 2
-            stack.append((middle, high))
-            stack.append((low, middle))
-    return sorted(failing)
+            failing.append(items[low][0])
+            continue
+        middle = (low + high) // 2
+        stack.append((middle, high))
+        stack.append((low, middle))
+    return failing
 
 
 def explain(
