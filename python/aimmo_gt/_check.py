@@ -10,8 +10,10 @@ everything it returns can be sent between processes):
 - `check_document(document, options) -> Result`: one parsed document. What the API reports.
 
 Inside, the engine is chosen in one place, `_diagnose`: the fast pass (_fast.py) proves a clean
-document clean; any other document is explained by the reference engine (_validator.py). A layer that
-adds to every file's report (an ontology, a facts record) plugs into `_diagnose` and `check_item`.
+document clean (leaving unchecked the rules it can that the user ignores); any other document is
+explained by the reference engine (_validator.py), pointed by the fast explainer (_explain.py) at
+the annotations the fast pass cannot prove clean. A layer that adds to every file's report (an
+ontology, a facts record) plugs into `_diagnose` (documents) and `check_item` (files).
 """
 
 from __future__ import annotations
