@@ -18,7 +18,7 @@ VOCABULARY = BASE + "meta/vocabulary.json"
 DIALECT = BASE + "meta/dialect.json"
 
 #: Keywords that say what a schema is, not what it allows: read for the prose, never as constraints.
-_ABOUT = frozenset({"$schema", "$id", "title", "description", "examples", "$comment", "$defs"})
+_ABOUT = frozenset({"$schema", "$id", "title", "description", "examples", "$comment", "$defs", "version"})
 
 
 class Unsupported(ValueError):
@@ -278,6 +278,9 @@ class Schemas:
 
     def about(self, uri: str, schema: dict) -> list[str]:
         lines = [schema.get("description", ""), "", f"`$id`: `{uri}`"]
+        if "version" in schema:
+            release = f"Version: `{schema['version']}` (the aimmo-gt release; [`version`](#keyword-version))."
+            lines += ["", release]
         return lines
 
     # --- the sections -----------------------------------------------------------------------------
@@ -473,21 +476,25 @@ def render(version_dir: Path = VERSION_DIR) -> str:
     return Schemas(version_dir).render()
 
 
+def write_product(output: Path, text: str, *, check: bool, script: str) -> int:
+    """Write a generated file, or with `check` only say (exit status 1) that the committed one is stale."""
+    current = output.read_text(encoding="utf-8") if output.exists() else None
+    if current == text:
+        return 0
+    if check:
+        print(f"stale: {output.relative_to(ROOT)}; run `python scripts/{script}`", file=sys.stderr)
+        return 1
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    print(f"wrote: {output.relative_to(ROOT)}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", action="store_true", help="exit 1 if docs/reference.md is stale")
     args = parser.parse_args(argv)
-    text = render()
-    current = OUTPUT.read_text(encoding="utf-8") if OUTPUT.exists() else None
-    if current == text:
-        return 0
-    if args.check:
-        print(f"stale: {OUTPUT.relative_to(ROOT)}; run `python scripts/docs.py`", file=sys.stderr)
-        return 1
-    OUTPUT.parent.mkdir(exist_ok=True)
-    OUTPUT.write_text(text, encoding="utf-8")
-    print(f"wrote: {OUTPUT.relative_to(ROOT)}")
-    return 0
+    return write_product(OUTPUT, render(), check=args.check, script="docs.py")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -52,3 +53,10 @@ def rule_pointers(diagnostics) -> list[tuple[str, str]]:
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
+
+
+def readme_pre_commit_snippet() -> str:
+    """The YAML of the README's pre-commit example."""
+    readme = (REPO / "README.md").read_text("utf-8")
+    (snippet,) = re.findall(r"```yaml\n(repos:\n.*?)```", readme, flags=re.DOTALL)
+    return snippet

@@ -22,7 +22,7 @@ from aimmo_gt._schemas import BASE_URI, VERSION, registry, schema, schema_files,
 # the files say, keyword by keyword, and to fail on any keyword the walker does not understand.
 
 #: Keywords that say nothing about what a value may be.
-ANNOTATIONS = {"$schema", "$id", "$defs", "$comment", "title", "description", "examples"}
+ANNOTATIONS = {"$schema", "$id", "$defs", "$comment", "title", "description", "examples", "version"}
 #: Keywords whose repeats (from $ref'd and allOf parts) merge to the tightest value.
 LOWER = {"minimum": max, "exclusiveMinimum": max, "minItems": max, "minLength": max, "minProperties": max}
 UPPER = {"maximum": min, "exclusiveMaximum": min, "maxItems": min, "maxLength": min, "maxProperties": min}
@@ -196,6 +196,13 @@ class Walk:
     # The schema's facts of one value (not an object with properties, not a tagged union).
     def schema_facts(self, merged: dict, path: str, tuple_length: int | None = None) -> tuple[dict, dict]:
         facts, nested = {}, {}
+        if "format" in merged and "pattern" in merged:
+            # A pattern beside one of our formats states the format for engines that do not assert
+            # formats; it must be the format's own (_formats.PATTERNS), and is compared as the format.
+            merged = dict(merged)
+            stated = merged.pop("pattern")
+            if stated != _formats.PATTERNS.get(merged["format"]):
+                self.differ(path, f"pattern beside format {merged['format']}", stated, "_formats.PATTERNS")
         for key, value in merged.items():
             hit = [k for k in POST_DECODE if k[1] == key and fnmatchcase(path, k[0])]
             if hit:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
 from jsonschema import Draft202012Validator
 
-from aimmo_gt._keywords import KEYWORDS
+from aimmo_gt._formats import FORMATS, PATTERNS
+from aimmo_gt._keywords import ANNOTATION_KEYWORDS, KEYWORDS
 from aimmo_gt._schemas import BASE_URI, DIALECT_URI, VERSION, registry, schema_dir, schema_files, schema_uri
 from aimmo_gt._validator import schema_diagnostics, validator_class, validator_for
 from conftest import ANNOTATION_TYPES, CASES, load_json
@@ -122,6 +124,56 @@ def test_dialect_rejects_an_unknown_keyword_anywhere(where, keyword):
     assert [(d.rule, d.pointer) for d in found] == [("schema.enum", "".join(f"/{p}" for p in where))]
 
 
+def _with_format(node, found):
+    """(format, pattern or None) of every subschema with a format, in a schema file."""
+    if isinstance(node, dict):
+        if isinstance(node.get("format"), str):
+            found.append((node["format"], node.get("pattern")))
+        for key, value in node.items():
+            if key not in ("examples", "const", "enum", "default"):
+                _with_format(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _with_format(value, found)
+    return found
+
+
+def test_every_format_has_its_pattern_beside_it():
+    """Engines that do not assert formats (most, by default) still check an id's shape."""
+    found = [pair for path in SCHEMA_FILES.values() for pair in _with_format(load_json(path), [])]
+    assert {name for name, _ in found} == set(PATTERNS) == set(FORMATS.checkers)
+    assert all(pattern == PATTERNS[name] for name, pattern in found), found
+
+
+@pytest.mark.parametrize("name", sorted(PATTERNS))
+def test_each_pattern_means_its_format(name):
+    """The pattern (searched, as JSON Schema does, with Python's re here) accepts exactly the strings
+    the format accepts: the case files' strings and edge cases."""
+    strings = [
+        test["data"]
+        for path in CASES.rglob("defs/*.json")
+        for test in load_json(path)["tests"]
+        if isinstance(test["data"], str)
+    ]
+    strings += [
+        "620aea6c1e3c3ccd9cfd8bc9",
+        "620aea6c1e3c3ccd9cfd8bc9\n",
+        "\n620aea6c1e3c3ccd9cfd8bc9",
+        " 620aea6c1e3c3ccd9cfd8bc9",
+        "620aea6c1e3c3ccd9cfd8bc9a",
+        "1-48f557c0-3fff-4227-bd18-8574ff7f8ad0",
+        "1-48f557c0-3fff-4227-bd18-8574ff7f8ad0\n",
+        "-48f557c0-3fff-4227-bd18-8574ff7f8ad0",
+        "48F557C0-3FFF-4227-BD18-8574FF7F8AD0",
+        "",
+    ]
+    pattern = re.compile(PATTERNS[name])
+    differ = [s for s in strings if (pattern.search(s) is not None) != FORMATS.conforms(s, name)]
+    assert not differ
+    verdicts = {FORMATS.conforms(s, name) for s in strings}
+    assert verdicts == {True, False}
+
+
 def test_vocabulary_is_optional_in_the_dialect():
     vocabularies = load_json(META_FILES[DIALECT_URI])["$vocabulary"]
     assert vocabularies.pop(f"{BASE_URI}{VERSION}/vocab/semantic") is False
@@ -130,7 +182,7 @@ def test_vocabulary_is_optional_in_the_dialect():
 
 def test_every_custom_keyword_is_declared_and_used():
     declared = set(load_json(META_FILES[schema_uri("meta/vocabulary.json")])["properties"])
-    assert declared == set(KEYWORDS)
+    assert declared - ANNOTATION_KEYWORDS == set(KEYWORDS)
     used = set()
 
     def walk(node):

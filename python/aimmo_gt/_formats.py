@@ -12,6 +12,14 @@ _OBJECT_ID = re.compile(r"[0-9a-f]{24}")
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _ANNOTATION_ID = re.compile(rf"(?:[0-9]+-)?{_UUID}")
 
+#: Each format as a standard `pattern` (ECMA-262 and Python alike), which the schemas state beside it so
+#: that engines that do not assert formats still check the shape. `(?!\n)$`: Python's `$` also matches
+#: before a final newline, which no id has.
+PATTERNS = {
+    "objectid": r"^[0-9a-f]{24}(?!\n)$",
+    "annotation-id": rf"^(?:[0-9]+-)?{_UUID}(?!\n)$",
+}
+
 #: What each format means, for messages and `aimmo-gt rules`.
 DESCRIPTIONS = {
     "objectid": "an ObjectId (24 lowercase hexadecimal digits)",

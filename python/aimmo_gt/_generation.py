@@ -11,13 +11,23 @@ from typing import Any
 
 from jsonschema import Draft7Validator
 
-from ._keywords import KEYWORDS
+from ._keywords import ANNOTATION_KEYWORDS, KEYWORDS
 from ._schemas import registry, schema_uri
 
 DRAFT7 = "http://json-schema.org/draft-07/schema#"
 
 #: Keywords that only document a schema; the view drops them.
-_NOTES = {"$schema", "$id", "$defs", "$comment", "title", "description", "examples", "default"}
+_NOTES = {
+    "$schema",
+    "$id",
+    "$defs",
+    "$comment",
+    "title",
+    "description",
+    "examples",
+    "default",
+    *ANNOTATION_KEYWORDS,
+}
 #: Keywords whose merged value is the larger (lower bounds) or the smaller (upper bounds) of the two.
 _LOWER = {"minimum", "exclusiveMinimum", "minItems", "minLength", "minProperties"}
 _UPPER = {"maximum", "exclusiveMaximum", "maxItems", "maxLength", "maxProperties"}

@@ -561,6 +561,10 @@ class Keyword:
     satisfy: Callable[..., Any] | None = None
 
 
+#: Keywords of our vocabulary that annotate and assert nothing, so no check implements them: `version`,
+#: the aimmo-gt release a schema tree belongs to.
+ANNOTATION_KEYWORDS = frozenset({"version"})
+
 KEYWORDS: dict[str, Keyword] = {
     keyword.name: keyword
     for keyword in (

@@ -16,6 +16,7 @@ from jsonschema import _keywords as standard
 
 from ._diagnostics import Diagnostic, as_json, pointer_from_path
 from ._formats import DESCRIPTIONS, FORMATS
+from ._formats import PATTERNS as FORMAT_PATTERNS
 from ._keywords import IMAGE_SIZE, KEYWORDS, _fmt, _is_number
 from ._rules import MAX_DEPTH, RULES
 from ._schemas import DIALECT_URI, registry, schema_uri
@@ -160,6 +161,14 @@ def _dispatch(all_of: list) -> tuple[str, dict[str, int]] | None:
     return found
 
 
+def pattern(validator, pattern, instance, schema) -> Iterator[ValidationError]:
+    """As the standard keyword, except beside one of our formats: there the pattern states the format
+    for engines that do not assert formats (_formats.PATTERNS), and the format's diagnostic says more."""
+    if schema.get("format") in FORMAT_PATTERNS:
+        return
+    yield from standard.pattern(validator, pattern, instance, schema)  # type: ignore[func-returns-value, misc]
+
+
 def _create(vocabulary: bool):
     table = dict(Draft202012Validator.VALIDATORS)
     table["additionalProperties"] = additionalProperties
@@ -170,6 +179,7 @@ def _create(vocabulary: bool):
     table["$ref"] = ref
     if vocabulary:
         table.update((name, keyword.check) for name, keyword in KEYWORDS.items())
+        table["pattern"] = pattern
     # No `version=`: the class is not registered for our dialect's URI, so jsonschema's evolve()
     # keeps this class when a $ref enters another of our files (every one has our dialect as $schema).
     return validators.create(

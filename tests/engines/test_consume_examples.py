@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
 from aimmo_gt._formats import _ANNOTATION_ID, _OBJECT_ID
+from aimmo_gt._formats import PATTERNS as FORMAT_PATTERNS
 from aimmo_gt._keywords import KEYWORDS
 
 from .conftest import require_node
@@ -72,7 +76,14 @@ def test_javascript_example_checks_structure_and_formats_but_not_the_vocabulary(
     done = _run([*node, str(REPO / VALID)])
     assert done.returncode == 0, done.stderr
     done = _run([*node, str(REPO / BAD_OBJECT_ID)])
-    assert (done.returncode, done.stdout.strip()) == (1, '/file_id: must match format "objectid"'), done
+    # The pattern beside the format, and the format.
+    assert (done.returncode, done.stdout.splitlines()) == (
+        1,
+        [
+            f'/file_id: must match pattern "{FORMAT_PATTERNS["objectid"]}"',
+            '/file_id: must match format "objectid"',
+        ],
+    ), done
     done = _run([*node, str(REPO / BAD_TYPE)])
     assert (done.returncode, done.stdout.strip()) == (1, "/metadata/width: must be integer"), done
     assert _run([*node, str(REPO / BAD_BBOX)]).returncode == 0
@@ -86,3 +97,30 @@ def test_keyword_table_matches_the_vocabulary_and_the_rule_table():
 def test_format_table_gives_the_expressions_the_validator_uses():
     rows = dict(re.findall(r"^\| `([\w-]+)` \| [^\n]* \| `([^`]+)` \|$", CONSUME, re.MULTILINE))
     assert rows == {"objectid": _OBJECT_ID.pattern, "annotation-id": _ANNOTATION_ID.pattern}
+
+
+def test_the_rust_crate_pinned_is_the_release_ci_runs():
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))
+    (pin,) = [
+        d for d in pyproject["project"]["optional-dependencies"]["test"] if d.startswith("jsonschema-rs")
+    ]
+    assert re.findall(r"cargo add jsonschema@=(\S+) ", CONSUME) == [pin.split("==")[1]]
+
+
+def test_the_vs_code_settings_name_profiles_of_the_tree():
+    (block,) = _blocks("json")
+    settings = json.loads(block)["json.schemas"]
+    assert settings
+    for entry in settings:
+        path = REPO / entry["url"]
+        assert path.is_file() and path.parent.name == "profiles" and not path.name.endswith(".bundle.json")
+        assert all(pattern.startswith("/") and pattern.endswith(".json") for pattern in entry["fileMatch"])
+
+
+def test_the_pointer_to_an_embedded_resource_is_the_bundles_key():
+    (pointer,) = re.findall(r"`(https://schemas\.aimmo-gt\.org/v1/document\.bundle\.json#[^`]+)`", CONSUME)
+    base, fragment = pointer.split("#")
+    bundle = json.loads((REPO / "schemas" / "v1" / "document.bundle.json").read_text("utf-8"))
+    assert bundle["$id"] == base
+    key = unquote(fragment).removeprefix("/$defs/").replace("~1", "/").replace("~0", "~")
+    assert bundle["$defs"][key]["$id"] == key == "https://schemas.aimmo-gt.org/v1/annotations/bbox.json"

@@ -19,6 +19,7 @@ from jsonschema_specifications import REGISTRY as SPECIFICATIONS
 from referencing.jsonschema import DRAFT202012
 
 from aimmo_gt import infer_profile, schema_uri
+from aimmo_gt._formats import PATTERNS as FORMAT_PATTERNS
 from aimmo_gt._schemas import schema, schema_files
 from aimmo_gt._validator import validator_class, validator_for
 
@@ -101,8 +102,12 @@ def _strict_json(text: str) -> object:
 
 def _structural(diagnostics: list[dict]) -> bool:
     """Whether a manifest's diagnostics leave the instance structurally valid: only a standard
-    keyword gives a `schema.*` rule; formats and our vocabulary give the others."""
-    return not any(d["rule"].startswith("schema.") for d in diagnostics)
+    keyword gives a `schema.*` rule, and a format with a `pattern` beside it (objectid, annotation-id)
+    fails that pattern too; our vocabulary gives the others."""
+    return not any(
+        d["rule"].startswith("schema.") or d["rule"].removeprefix("format.") in FORMAT_PATTERNS
+        for d in diagnostics
+    )
 
 
 def _manifest(folder: Path) -> dict:
@@ -198,7 +203,10 @@ PROBES = [
     ("image", "/annotations/0/label", DELETE, False),
     ("image", "/annotations/1/points", [[0, 0], [1, 0], [1, 1], [0, 1], [2, 2]], False),  # not 5
     ("image", "/annotations/1/points", [[0, 0], [1, 0], [1, 1], [0, 1], [2, 2], [3, 3]], True),
-    ("image", "/annotations/0/id", "not-a-uuid", True),  # a format: not structure
+    ("image", "/annotations/0/id", "not-a-uuid", False),  # a format, with its pattern beside it
+    ("image", "/annotations/0/id", "1-48f557c0-3fff-4227-bd18-8574ff7f8ad0\n", False),  # Python's `$`
+    ("image", "/file_id", "620AEA6C1E3C3CCD9CFD8BC9", False),
+    ("image", "/last_workers", {"stage": "5fc7323e8511afbb60e8554"}, False),
     ("image", "/annotations/0/points", [[1169, 530], [297, 307], [1169, 307], [297, 530]], True),  # ditto
     ("image", "/annotations", [], True),
     ("image", "/extra", 1, False),
@@ -387,6 +395,7 @@ def node_engines(harness: Path, corpus: Corpus) -> dict:
     payload = {
         "bundles": BUNDLES,
         "tree": {uri: schema(uri) for uri in schema_files()},
+        "treeUrl": VERSION_DIR.as_uri() + "/",
         "standard": {
             uri: SPECIFICATIONS.contents(uri) for uri in SPECIFICATIONS if uri.startswith(STANDARD_META)
         },

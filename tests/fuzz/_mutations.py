@@ -255,8 +255,10 @@ def schema_mutations(schema: dict, path: tuple, value) -> Iterator[Mutation]:
         if "pattern" in schema:
             candidates = ["", "x" + value, "\n" + value, value + "\n"]
             bad = next((c for c in candidates if not re.search(schema["pattern"], c)), None)
+            # A pattern beside one of our formats states the format: the format's rule reports it.
+            rules = frozenset({f"format.{schema['format']}"}) if "format" in schema else rule("pattern")
             if bad is not None:
-                yield Mutation("pattern", path, lambda _, b=bad: b, rule("pattern"), exact=True)
+                yield Mutation("pattern", path, lambda _, b=bad: b, rules, exact=True)
         if "format" in schema:
             yield Mutation(
                 "format", path, lambda _: "not an id", frozenset({f"format.{schema['format']}"}), exact=True

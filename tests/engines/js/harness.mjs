@@ -1,6 +1,7 @@
 // Structural verdicts of the JavaScript engines over the aimmo-gt schemas: ajv in strict mode and
 // @hyperjump/json-schema over the bundles, @hyperjump/json-schema and VS Code's JSON language service
-// over the separate files (the tree). Reads {bundles, tree, formats, instances, checks} as JSON on
+// over the separate files (the tree). Reads {bundles, tree, treeUrl, standard, formats, instances,
+// checks} as JSON on
 // stdin (a check: {bundle, target, instance}, target null for the bundle itself or the $id of a
 // resource it embeds; over the tree, the bundle stands for the file it bundles), writes
 // {engines: {name: {engine, version, verdicts, warnings}}} as JSON on stdout, one verdict per check.
@@ -17,6 +18,7 @@ const versionOf = (name) =>
   JSON.parse(readFileSync(new URL(`./node_modules/${name}/package.json`, import.meta.url), "utf8")).version;
 
 const VOCABULARY = "https://schemas.aimmo-gt.org/v1/meta/vocabulary.json";
+const BASE = "https://schemas.aimmo-gt.org/v1/";
 
 // Read asynchronously: a synchronous read of a pipe can fail with EAGAIN once a module has made stdin
 // non-blocking.
@@ -114,11 +116,13 @@ async function hyperjumpTree() {
 
 async function vscodeTree() {
   const warnings = [];
+  // As an editor's settings name them (json.schemas' url): the files on disk. Relative $refs resolve
+  // against the file's URL, so nothing has to be downloaded.
+  const fileOf = (uri) => new URL(uri.slice(BASE.length), input.treeUrl).href;
   const service = getLanguageService({
-    // What the editor would read from disk (json.schemas' url); any other URI is an error, never a
-    // download.
+    // What the editor reads from disk; any other URI is an error, never a download.
     schemaRequestService: async (uri) => {
-      if (uri in input.tree) return JSON.stringify(input.tree[uri]);
+      if (uri.startsWith(input.treeUrl)) return readFileSync(new URL(uri), "utf8");
       // The draft 2020-12 meta-schemas, which VS Code ships with; our dialect's examples and case
       // files are schemas checked against it, which refers to them.
       if (uri in input.standard) return JSON.stringify(input.standard[uri]);
@@ -134,7 +138,7 @@ async function vscodeTree() {
   service.configure({
     validate: true,
     allowComments: false,
-    schemas: roots.map((uri) => ({ uri, fileMatch: [`${folder(uri)}/*.json`] })),
+    schemas: roots.map((uri) => ({ uri: fileOf(uri), fileMatch: [`${folder(uri)}/*.json`] })),
   });
   const settings = { schemaValidation: "error", schemaRequest: "error", comments: "error", trailingCommas: "error" };
   const verdicts = [];

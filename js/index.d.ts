@@ -1,0 +1,20 @@
+// The package's API; the GT document's types are generated from the schemas (types/gt.d.ts).
+import type { ValidateFunction } from "ajv";
+
+import type { Document } from "./types/gt.js";
+
+export type * from "./types/gt.js";
+
+/** The resource types a document may be checked as (schemas/v1/profiles/). */
+export type Profile = "image" | "image-pixel" | "sequence" | "pointcloud" | "video" | "text";
+export declare const profiles: readonly Profile[];
+
+/** A schema file of the package, parsed, by its path under schemas/v1 ("profiles/image.bundle.json"). */
+export declare function schema(path: string): object;
+
+/**
+ * A validate function (ajv's) for a profile's bundle, or for the document schema that takes every
+ * annotation type when no profile is given: structure and formats, not our vocabulary's rules.
+ */
+export declare function createValidator(profile?: Profile): ValidateFunction<Document>;
+export default createValidator;
