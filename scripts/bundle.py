@@ -30,8 +30,13 @@ def sources(version_dir: Path = VERSION_DIR) -> dict[str, dict]:
 
 
 def roots(version_dir: Path = VERSION_DIR) -> dict[str, Path]:
-    """The schemas that get a bundle: the document schema and each profile, by the bundle's path."""
-    chosen = [version_dir / "document.json", *sorted((version_dir / "profiles").glob("*.json"))]
+    """The schemas that get a bundle: the document schema, each profile and the ontology file's
+    schema, by the bundle's path."""
+    chosen = [
+        version_dir / "document.json",
+        *sorted((version_dir / "profiles").glob("*.json")),
+        version_dir / "ontology.json",
+    ]
     return {
         path.with_name(path.name[: -len(".json")] + SUFFIX): path
         for path in chosen

@@ -367,6 +367,31 @@ class Schemas:
             lines += [f"- {line}" for line in self.narrowing(variant, uri, "")]
         return lines + self.example(schema, all_of_them=True)
 
+    def ontology_section(self) -> list[str]:
+        uri = BASE + "ontology.json"
+        schema = self.files[uri]
+        lines = self.heading(2, uri, f"{schema['title']} (`ontology.json`)") + self.about(uri, schema)
+        lines += ["", "Not a GT document: the file `aimmo-gt validate --ontology FILE` reads. Fields:", ""]
+        lines += self.table(self.rows(schema, uri))
+        for name, sub in schema["$defs"].items():
+            sub_uri = f"{uri}#/$defs/{name}"
+            lines += ["", *self.heading(3, sub_uri, f"`{name}`")]
+            if sub.get("description"):
+                lines += [sub["description"], ""]
+            if "properties" in sub:
+                lines += self.table(self.rows(sub, sub_uri))
+                said = self.constraints(sub, sub_uri, skip=frozenset({"properties", "required", "allOf"}))
+                if said:
+                    lines += ["", "As a whole: " + "; ".join(said) + "."]
+                branches = sub.get("allOf", [])
+                if any("description" not in branch for branch in branches):
+                    raise Unsupported(f"{sub_uri}: every allOf branch needs a description to be worded")
+                lines += ["", *(f"- {branch['description']}" for branch in branches)] if branches else []
+            else:
+                said = self.constraints(sub, sub_uri)
+                lines += [f"Type: {self.kind(sub, sub_uri)}" + (f"; {'; '.join(said)}." if said else ".")]
+        return lines + self.example(schema, all_of_them=True)
+
     def formats_section(self) -> list[str]:
         lines = ['<a id="formats"></a>', "", "## Formats", ""]
         lines += [
@@ -450,6 +475,7 @@ class Schemas:
             + ", ".join(f"[{self.files[u]['title']}](#{self.anchor(u)})" for u in self.defs),
             "- [Formats](#formats)",
             "- [Semantic vocabulary](#vocabulary)",
+            f"- [{self.files[BASE + 'ontology.json']['title']}](#ontology): a project's classes, attributes",
             "",
         ]
         lines += self.document_section()
@@ -469,6 +495,7 @@ class Schemas:
         for uri in self.defs:
             lines += ["", *self.def_section(uri)]
         lines += ["", *self.formats_section(), "", *self.vocabulary_section()]
+        lines += ["", *self.ontology_section()]
         return "\n".join(lines).rstrip() + "\n"
 
 

@@ -496,3 +496,29 @@ def failing_export(seed: int, count: int, annotations: int = 100, kinds=tuple(FA
         if applied:
             yield f"{resource}-{made:06d}.json", doc, applied
             made += 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import json
+    import sys
+
+    parser = argparse.ArgumentParser(
+        description=__doc__ + " Writes them as JSON Lines to standard output, e.g. "
+        "`python scripts/synthetic.py --count 1000 | aimmo-gt validate --jsonl -`.",
+    )
+    parser.add_argument("--count", type=int, default=10, help="documents to write (default: 10)")
+    parser.add_argument("--annotations", type=int, default=20, help="annotations a document (default: 20)")
+    parser.add_argument("--seed", type=int, default=0, help="the same seed writes the same documents")
+    parser.add_argument(
+        "--mutate", action="store_true", help="break each document with one to three random edits"
+    )
+    args = parser.parse_args(argv)
+    rng = random.Random(args.seed)
+    for _name, doc in export(args.seed, args.count, args.annotations):
+        sys.stdout.write(json.dumps(mutate(rng, doc) if args.mutate else doc, ensure_ascii=False) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -253,6 +253,56 @@ def test_fixture_files(path: Path):
             assert clean == (not _report(data, None, "reference").diagnostics)
 
 
+#: Labels and attribute values the ontology of the generated documents does not define, or defines
+#: otherwise (a list for a choice), put in place of one annotation's.
+_OFF_ONTOLOGY = (
+    ("label", "Car"),
+    ("label", "truck "),
+    ("attributes", {"colour": "red"}),
+    ("attributes", {"is_parked": ["y"]}),
+    ("attributes", {"lights": "brake"}),
+    ("attributes", {"occlusion": "31%", "truncation": "0%"}),
+    ("type", "polyline"),
+)
+
+
+def test_generated_documents_with_an_ontology():
+    """With an ontology, the reports are the same with both engines, for documents and for files;
+    some documents break only the ontology (the fast engine passes their format and reports the
+    ontology's diagnostics from its own decode), some the format too."""
+    from aimmo_gt import Ontology
+    from aimmo_gt._ontology import infer
+
+    rng = random.Random(SEED + 2)
+    resources = synthetic.resources(rng, GENERATED // 4)
+    documents = [synthetic.document(rng, r, rng.choice((0, 1, 3, 8))) for r in resources]
+    drafted = infer(documents).data
+    # Switch a type off and make an attribute required, so that those rules come up too.
+    drafted["annotationConfigs"][0]["isActive"] = False
+    ontology = Ontology.from_data(drafted)
+    only_ontology = both = 0
+    for i, document in enumerate(documents):
+        if document["annotations"] and i % 3:
+            annotation = rng.choice(document["annotations"])
+            key, value = rng.choice(_OFF_ONTOLOGY)
+            annotation[key] = value if key != "attributes" else {**annotation[key], **value}
+        if i % 5 == 0:
+            document = synthetic.mutate(rng, document)
+        reference = check(document, engine="reference", ontology=ontology)
+        fast = check(document, engine="fast", ontology=ontology)
+        assert _full(fast.diagnostics) == _full(reference.diagnostics)
+        data = json.dumps(document, ensure_ascii=False).encode()
+        reports = [
+            check_item(Item("doc.json", data=data), Options(engine=e, ontology=ontology), max_bytes=1 << 30)
+            for e in ("fast", "reference")
+        ]
+        assert reports[0] == reports[1]
+        rules = {d.rule.split(".")[0] for d in reference.diagnostics}
+        only_ontology += rules == {"ontology"}
+        both += "ontology" in rules and len(rules) > 1
+    assert only_ontology > GENERATED // 40 and both > 0, (only_ontology, both)
+
+
 def test_valid_export_is_passed_by_the_fast_engine():
     for name, document in synthetic.export(SEED, 30, annotations=20):
         assert _fast.clean_document(document, None)[0], name

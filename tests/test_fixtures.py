@@ -73,6 +73,10 @@ def test_every_validation_rule_has_a_failing_case_or_fixture():
     seen = {d["rule"] for entry in INVALID_EXPECTED.values() for d in entry["diagnostics"]}
     for path in CASES.rglob("*.json"):
         seen |= {d["rule"] for test in load_json(path)["tests"] for d in test.get("diagnostics", [])}
+    # The ontology's rules have fixtures of their own, under tests/ontology/ (tests/test_ontology.py).
+    for manifest in (FIXTURES.parent / "ontology").glob("*/*/expected.toml"):
+        entries = tomllib.loads(manifest.read_text(encoding="utf-8")).values()
+        seen |= {d["rule"] for entry in entries for d in entry["diagnostics"]}
     validation_rules = set(aimmo_gt.RULES) - set(INPUT_RULES)
     assert validation_rules - seen == set()
     assert seen - set(aimmo_gt.RULES) == set(), "a case names a rule the table does not have"

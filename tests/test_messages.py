@@ -47,6 +47,12 @@ def _walked() -> list[tuple[str, str, str]]:
             image = tuple(test["image"]) if "image" in test else None
             for d in schema_diagnostics(test["data"], schema_uri(suite["target"]), image=image):
                 found.append((f"{suite['target']}[{i}]", d.rule, d.message))
+    # The ontology's rules: their fixtures, each project's documents against its ontology.
+    for project in sorted((FIXTURES.parent / "ontology").iterdir()):
+        ontology = aimmo_gt.Ontology.load(project / "ontology.json")
+        for path in sorted(project.glob("*/*.json")):
+            for d in aimmo_gt.check(load_json(path), ontology=ontology).diagnostics:
+                found.append((path.name, d.rule, d.message))
     for rule, data in INPUT_SAMPLES.items():
         report = check_item(Item(f"{rule}.json", data=data), Options(), max_bytes=1 << 20)
         found += [(rule, d.rule, d.message) for d in report.diagnostics]

@@ -10,6 +10,7 @@ from ._api import (
     validate,
 )
 from ._diagnostics import Diagnostic
+from ._ontology import Ontology, OntologyError
 from ._rules import RULES, Rule
 from ._schemas import BASE_URI, registry, schema_dir, schema_uri
 
@@ -18,6 +19,8 @@ __all__ = [
     "PROFILES",
     "RULES",
     "Diagnostic",
+    "Ontology",
+    "OntologyError",
     "Rule",
     "ValidationError",
     "check",

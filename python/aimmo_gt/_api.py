@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from ._check import ENGINES, PROFILES, Options, Result, check_document, infer_profile, matches, tune
 from ._diagnostics import Diagnostic
 from ._rules import RULES
+
+if TYPE_CHECKING:
+    from ._ontology import Ontology
 
 __all__ = [
     "ENGINES",
@@ -47,15 +52,27 @@ def check(
     ignore: Iterable[str] = (),
     strict: bool = False,
     engine: str = "auto",
+    ontology: Ontology | str | os.PathLike[str] | None = None,
 ) -> Result:
     """Check a parsed document; the profile is inferred when not given.
 
     The document is a JSON value as `json.load` returns it (dict, list, str, int, float, bool, None);
     the fast engine reads a tuple as an array where the reference does not, so pass lists.
-    `engine` is one of ENGINES.
+    `engine` is one of ENGINES. `ontology` (an `Ontology`, or the path of an ontology file) adds
+    the project's classes and attributes; a broken ontology file raises `OntologyError`.
     """
-    options = Options(profile, tuple(warn), tuple(ignore), strict, engine=engine)
+    options = Options(
+        profile, tuple(warn), tuple(ignore), strict, engine=engine, ontology=_ontology(ontology)
+    )
     return check_document(document, options)
+
+
+def _ontology(ontology: Ontology | str | os.PathLike[str] | None) -> Ontology | None:
+    if ontology is None:
+        return None
+    from ._ontology import resolve
+
+    return resolve(ontology)
 
 
 def iter_errors(
@@ -65,9 +82,12 @@ def iter_errors(
     warn: Iterable[str] = (),
     ignore: Iterable[str] = (),
     engine: str = "auto",
+    ontology: Ontology | str | os.PathLike[str] | None = None,
 ) -> Iterator[Diagnostic]:
     """Yield every diagnostic (errors and warnings) for a parsed document."""
-    yield from check(document, profile, warn=warn, ignore=ignore, engine=engine).diagnostics
+    yield from check(
+        document, profile, warn=warn, ignore=ignore, engine=engine, ontology=ontology
+    ).diagnostics
 
 
 def validate(
@@ -78,9 +98,12 @@ def validate(
     ignore: Iterable[str] = (),
     strict: bool = False,
     engine: str = "auto",
+    ontology: Ontology | str | os.PathLike[str] | None = None,
 ) -> None:
     """Raise `ValidationError` when the document has an error (or a warning, with strict)."""
-    result = check(document, profile, warn=warn, ignore=ignore, strict=strict, engine=engine)
+    result = check(
+        document, profile, warn=warn, ignore=ignore, strict=strict, engine=engine, ontology=ontology
+    )
     if not result.valid:
         raise ValidationError(result.diagnostics)
 
@@ -93,6 +116,9 @@ def is_valid(
     ignore: Iterable[str] = (),
     strict: bool = False,
     engine: str = "auto",
+    ontology: Ontology | str | os.PathLike[str] | None = None,
 ) -> bool:
     """True when the document has no error (and no warning, with strict)."""
-    return check(document, profile, warn=warn, ignore=ignore, strict=strict, engine=engine).valid
+    return check(
+        document, profile, warn=warn, ignore=ignore, strict=strict, engine=engine, ontology=ontology
+    ).valid

@@ -18,10 +18,12 @@ ontology, a facts record) plugs into `_diagnose` (documents) and `check_item` (f
 
 from __future__ import annotations
 
+import fnmatch
+import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import import_module
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ._diagnostics import Diagnostic, count, passes
 from ._rules import UNTUNABLE
@@ -29,6 +31,7 @@ from ._walk import Item, read_file
 
 if TYPE_CHECKING:
     from ._loading import Position
+    from ._ontology import Ontology
 
 #: The resource types, each a schema under schemas/v1/profiles/.
 PROFILES = ("image", "image-pixel", "sequence", "pointcloud", "video", "text")
@@ -38,6 +41,27 @@ PROFILES = ("image", "image-pixel", "sequence", "pointcloud", "video", "text")
 #: when it is not (same diagnostics, proven by tests/test_engines_equivalence.py); "auto" is "fast"
 #: when msgspec is installed (the `fast` extra), else "reference".
 ENGINES = ("auto", "fast", "reference")
+
+
+@dataclass(frozen=True, slots=True)
+class PathOptions:
+    """Other options for the files under some paths (a configuration file's `overrides`)."""
+
+    #: The directory the globs are relative to (the configuration file's).
+    root: str
+    #: `lidar/**`, `*.bak.json`: `*` crosses folders, as in --exclude; a glob without `/` may match
+    #: the file's name alone.
+    globs: tuple[str, ...]
+    #: (Options field, value): a tuple extends the field (warn, ignore), anything else replaces it.
+    changes: tuple[tuple[str, object], ...]
+
+    def applies(self, path: str) -> bool:
+        relative = os.path.relpath(os.path.abspath(path), self.root).replace(os.sep, "/")
+        name = relative.rsplit("/", 1)[-1]
+        return any(
+            fnmatch.fnmatchcase(relative, glob) or ("/" not in glob and fnmatch.fnmatchcase(name, glob))
+            for glob in self.globs
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,12 +76,30 @@ class Options:
     positions: bool = False
     #: One of ENGINES.
     engine: str = "auto"
+    #: The project's ontology (--ontology, `ontology=`): checked on every document after the format.
+    ontology: Ontology | None = None
+    #: Options that differ by path, applied in order to the files they match (`for_file`).
+    overrides: tuple[PathOptions, ...] = ()
 
     def __post_init__(self) -> None:
         if self.profile is not None and self.profile not in PROFILES:
             raise ValueError(f"unknown profile {self.profile!r}; expected one of {', '.join(PROFILES)}")
         if self.engine not in ENGINES:
             raise ValueError(f"unknown engine {self.engine!r}; expected one of {', '.join(ENGINES)}")
+
+    def for_file(self, path: str | None) -> Options:
+        """The options for one file: these, with the overrides that match its path applied."""
+        if not self.overrides or path is None or path == "-":
+            return self
+        options = self
+        for override in self.overrides:
+            if override.applies(path):
+                changes: dict[str, Any] = {
+                    name: getattr(options, name) + value if isinstance(value, tuple) else value
+                    for name, value in override.changes
+                }
+                options = replace(options, **changes)
+        return options
 
 
 class _Counts:
@@ -189,17 +231,19 @@ def _diagnose(
     if fast is not None and not fast_tried:
         clean, used = fast.clean_document(document, profile, tolerate)
         if clean and used == profile:
-            return Result(profile, inferred, (), options.strict)
+            found = tune(_ontology_of_document(options.ontology, document), options.warn, options.ignore)
+            return Result(profile, inferred, tuple(found), options.strict)
     if fast is not None:
         from ._explain import explain
 
         # Without the diagnostics of tolerated rules, which tune() drops.
-        found = explain(document, profile, failing, tolerate)
+        diagnostics = explain(document, profile, failing, tolerate)
     else:
         from ._validator import document_diagnostics
 
-        found = document_diagnostics(document, profile)
-    return Result(profile, inferred, tuple(tune(found, options.warn, options.ignore)), options.strict)
+        diagnostics = document_diagnostics(document, profile)
+    diagnostics = [*diagnostics, *_ontology_of_document(options.ontology, document)]
+    return Result(profile, inferred, tuple(tune(diagnostics, options.warn, options.ignore)), options.strict)
 
 
 def _quick_load(
@@ -219,6 +263,30 @@ def _quick_load(
     return document, failing
 
 
+# --- The ontology layer (_ontology.py): on a parsed document, or on what the fast engine decoded.
+
+
+def _ontology_of_document(ontology: Ontology | None, document: object) -> list[Diagnostic]:
+    return [] if ontology is None else ontology.check(document)
+
+
+def _ontology_of_decoded(ontology: Ontology | None, decoded: object) -> list[Diagnostic]:
+    """For a file the fast engine passed: read from its structs (the file is not parsed again)."""
+    if ontology is None:
+        return []
+    return ontology.check_decoded(decoded)
+
+
+def _positions(data: bytes, found: tuple[Diagnostic, ...], options: Options) -> tuple[Position | None, ...]:
+    """Line and column of each diagnostic when asked for (a scan of the file's text)."""
+    if not (found and options.positions):
+        return (None,) * len(found)
+    from ._loading import locate
+
+    known = locate(data.decode("utf-8", "replace").removeprefix("\ufeff"), {d.pointer for d in found})
+    return tuple(known.get(d.pointer) for d in found)
+
+
 # --- The entry points.
 
 
@@ -230,6 +298,7 @@ def check_document(document: object, options: Options) -> Result:
 
 def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
     """Read, parse and check one item; every problem becomes a diagnostic, never an exception."""
+    options = options.for_file(item.file)
 
     def report(diagnostics, positions=(), profile=None, inferred=False) -> FileReport:
         return FileReport(
@@ -254,12 +323,14 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
     fast = _fast(options.engine)
     tolerate = _tolerated(fast, options) if fast is not None else frozenset()
     if fast is not None:
-        clean, profile = fast.clean_bytes(data, options.profile, tolerate)
+        clean, profile, decoded = fast.decode_clean(data, options.profile, tolerate)
         if clean:
-            return report((), (), profile, options.profile is None)
+            project = _ontology_of_decoded(options.ontology, decoded)
+            found, _ = _tuned(project, (None,) * len(project), options)
+            return report(found, _positions(data, found, options), profile, options.profile is None)
     # The loader is imported only for a file the fast engine did not pass: a run of clean files,
     # one small file above all, does without it.
-    from ._loading import load_positioned, locate
+    from ._loading import load_positioned
 
     try:
         quick = _quick_load(data, options, tolerate) if fast is not None else None
@@ -290,10 +361,7 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
         )
         return report((*diagnostics, failure), (*positions, None))
     found = result.diagnostics
-    where: tuple[Position | None, ...] = (None,) * len(found)
-    if found and options.positions:
-        known = locate(data.decode("utf-8", "replace").removeprefix("\ufeff"), {d.pointer for d in found})
-        where = tuple(known.get(d.pointer) for d in found)
+    where = _positions(data, found, options)
     return report((*diagnostics, *found), (*positions, *where), result.profile, result.inferred)
 
 

@@ -7,10 +7,12 @@ import contextlib
 import io
 import json
 import os
+import platform
 import re
 import sys
 import textwrap
 from collections.abc import Sequence
+from typing import TextIO, cast
 
 from . import _api
 from ._api import PROFILES
@@ -31,7 +33,8 @@ exit status:
   1  at least one file is invalid or could not be read: a path that does not exist,
      an unreadable or too large file, a symbolic link loop, a JSON error, a schema error
   2  usage error: unknown option or --profile; a rule in --warn/--ignore that does not exist,
-     or that says a file could not be read (those cannot be lowered or ignored)
+     or that says a file could not be read (those cannot be lowered or ignored); a wrong key
+     or value in the configuration file; no file to check in the given paths
 """
 
 _VALIDATE_EXAMPLES = """\
@@ -55,14 +58,23 @@ def _size(text: str) -> int:
     return int(match.group(1)) * {" ": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit]
 
 
-def _jobs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of processes")
-    return value
+def _positive(things: str):
+    """An argparse type: a whole number of `things`, at least 1."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of {things}")
+        return value
+
+    parse.__name__ = things  # argparse names the type in some messages
+    return parse
+
+
+_jobs = _positive("processes")
 
 
 def _fast_available() -> bool:
@@ -87,8 +99,15 @@ class _Version(argparse.Action):
         )
 
     def __call__(self, parser, namespace, values, option_string=None):
-        sys.stdout.write(f"{parser.prog} {tool_version()}\n")
+        sys.stdout.write(version_line() + "\n")
         parser.exit()
+
+
+def version_line() -> str:
+    """'aimmo-gt 0.1.0 (schema v1, Python 3.11.7)': what a bug report needs."""
+    from ._schemas import VERSION
+
+    return f"aimmo-gt {tool_version()} (schema {VERSION}, Python {platform.python_version()})"
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
@@ -103,18 +122,20 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run 'aimmo-gt COMMAND --help' for a command's options.\n\n" + _EXIT_HELP,
         formatter_class=_Formatter,
     )
-    parser.add_argument("--version", action=_Version)
+    parser.add_argument("-V", "--version", action=_Version)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     validate = commands.add_parser(
         "validate",
         help="check GT files and directories of them",
         description=textwrap.dedent("""\
-            Check GT files: each PATH is a file, a directory (searched recursively for *.json, in
-            sorted order, following symbolic links but never around a loop), or - for standard input.
-            Every problem is reported as FILE:POINTER: RULE: MESSAGE, where POINTER is an RFC 6901
-            JSON pointer to the value at fault and RULE a stable rule id ('aimmo-gt rules' lists them).
-            A file that cannot be read or parsed is reported the same way and the run goes on."""),
+            Check GT files: each PATH is a file, a directory (searched recursively for *.json in any
+            letter case, in sorted order, following symbolic links but never around a loop), or - for
+            standard input. Every problem is reported as FILE:LINE:COL: POINTER: RULE: MESSAGE, where
+            POINTER is an RFC 6901 JSON pointer to the value at fault and RULE a stable rule id
+            ('aimmo-gt rules' lists them). A file that cannot be read or parsed is reported the same
+            way and the run goes on. Settings can be kept in [tool.aimmo-gt] of a pyproject.toml or in
+            an aimmo-gt.toml (keys: the long options below, without --)."""),
         epilog=_EXIT_HELP + "\n" + _VALIDATE_EXAMPLES,
         formatter_class=_Formatter,
     )
@@ -149,7 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
         choices=list(REPORTERS),
         default="text",
         help="report format: text (default; one line per problem and a summary), json (one JSON "
-        "object), junit (JUnit XML, a testcase per file), sarif (SARIF 2.1.0, with line and column)",
+        "object), junit (JUnit XML, a testcase per file), sarif (SARIF 2.1.0), github (GitHub Actions "
+        "workflow commands: annotations on the pull request), gitlab (GitLab Code Quality JSON)",
     )
     validate.add_argument(
         "--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output"
@@ -164,7 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--verbose",
         "-v",
         action="store_true",
-        help="text format: also a line per file, saying ok or invalid and the profile used",
+        help="text format: also a line per file, saying ok or invalid and the profile used; and "
+        "(on standard error) which configuration file was used",
     )
     validate.add_argument(
         "--jobs",
@@ -204,6 +227,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="report a file (or JSON Lines line) larger than N bytes as file.too-large instead of "
         "reading it; K, M, G suffixes allowed (default: 256M)",
     )
+    _add_ontology_option(validate)
+    _add_terminal_options(validate)
+    _add_config_options(validate)
     validate.set_defaults(handler=_validate, command_parser=validate)
 
     rules = commands.add_parser(
@@ -215,7 +241,152 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rules.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
     rules.set_defaults(handler=_rules, command_parser=rules)
+    _add_ontology_commands(commands)
+    _add_completion_command(commands)
     return parser
+
+
+_SHELLS = ("bash", "zsh", "fish")
+
+
+def _add_completion_command(commands) -> None:
+    completion = commands.add_parser(
+        "completion",
+        help="print a shell completion script (bash, zsh, fish)",
+        description="Print the completion script of aimmo-gt for SHELL (made by shtab: "
+        "pip install 'aimmo-gt[completion]'). Options, choices, rule ids and file names complete.",
+        epilog=textwrap.dedent("""\
+            install:
+              bash  aimmo-gt completion bash > ~/.local/share/bash-completion/completions/aimmo-gt
+              zsh   aimmo-gt completion zsh > ~/.zfunc/_aimmo-gt   (with fpath+=(~/.zfunc) before compinit)
+              fish  aimmo-gt completion fish > ~/.config/fish/completions/aimmo-gt.fish
+            """),
+        formatter_class=_Formatter,
+    )
+    completion.add_argument("shell", choices=_SHELLS, metavar="SHELL", help=", ".join(_SHELLS))
+    completion.set_defaults(handler=_completion, command_parser=completion)
+
+
+def subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """The parsers of the commands (validate, rules, ...) by name."""
+    for action in parser._actions:  # argparse has no public way to reach its subparsers
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def _completion(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    try:
+        import shtab
+    except ImportError:
+        return _usage_error(parser, "shell completion needs shtab: pip install 'aimmo-gt[completion]'")
+    root = build_parser()
+    for command in subcommands(root).values():
+        for action in command._actions:
+            if action.dest in ("paths", "output", "config"):
+                action.complete = shtab.FILE  # type: ignore[attr-defined]
+            elif action.dest in ("warn", "ignore"):
+                # Completed from the rule ids and their families (the option itself takes any prefix).
+                families = sorted({rule_id.rsplit(".", 1)[0] + "." for rule_id in RULES})
+                action.choices = [*RULES, *families]
+    sys.stdout.write(shtab.complete(root, shell=args.shell))
+    return EXIT_VALID
+
+
+def _add_terminal_options(validate: argparse.ArgumentParser) -> None:
+    """The options of how the report looks on a terminal and in a log."""
+    group = validate.add_argument_group("report display")
+    group.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour rule ids, severities and the summary of the text format: auto (default) when "
+        "the report goes to a terminal and NO_COLOR is not set, always, never",
+    )
+    group.add_argument(
+        "--max-problems",
+        type=_positive("problems"),
+        metavar="N",
+        help="text and github formats: print at most N problems of each rule, then say how many "
+        "more there were (the summary's counts stay exact; default: no limit)",
+    )
+
+
+def use_color(choice: str, stream, environ=os.environ) -> bool:
+    """--color: always and never as said; auto when the stream is a terminal, unless NO_COLOR is set
+    (https://no-color.org: a command-line flag wins over it) or the terminal is dumb."""
+    if choice != "auto":
+        return choice == "always"
+    if environ.get("NO_COLOR") or environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def _selector_problem(selectors) -> str | None:
+    """Why rule selectors (--warn, --ignore) cannot be used, or None."""
+    unknown = _api.check_selectors(selectors)
+    if unknown:
+        named = ", ".join(f"{selector!r}{_did_you_mean(selector)}" for selector in unknown)
+        return f"no rule is named {named}; see 'aimmo-gt rules' for the rule ids"
+    fixed = sorted(set(selectors) & UNTUNABLE)
+    if fixed:
+        return (
+            f"{', '.join(fixed)} cannot be lowered or ignored: such a file was not checked at all "
+            "(a prefix such as 'json.' selects only the rules that can be)"
+        )
+    return None
+
+
+def _add_config_options(validate: argparse.ArgumentParser) -> None:
+    group = validate.add_argument_group("configuration file")
+    group.add_argument(
+        "--config",
+        metavar="FILE",
+        help="read settings from FILE ([tool.aimmo-gt] of a pyproject.toml, or the top level of any "
+        "other TOML file) instead of looking for aimmo-gt.toml or a pyproject.toml with "
+        "[tool.aimmo-gt] from the current directory upwards; command-line options win",
+    )
+    group.add_argument("--no-config", action="store_true", help="read no configuration file")
+
+
+def _configure(parser: argparse.ArgumentParser, args: argparse.Namespace, argv) -> argparse.Namespace:
+    """Parse again with the configuration file's settings as the defaults of `validate` (so that the
+    command line wins), the file and its per-path overrides kept in `args.configuration`."""
+    from pathlib import Path
+
+    from ._config import find, load
+
+    if args.no_config:
+        return args
+    path = Path(args.config) if args.config else find(Path.cwd())
+    if path is None:
+        return args
+    validate = args.command_parser
+    explicit = {a.dest for a in validate._actions if getattr(args, a.dest, a.default) != a.default}
+    selectors = {"warn": _selector_problem, "ignore": _selector_problem}
+    config = load(path, validate, checks=selectors).under(explicit)
+    validate.set_defaults(**config.values)
+    args = parser.parse_args(argv)
+    args.configuration = config
+    return args
+
+
+def _config_used(args: argparse.Namespace, config) -> str:
+    if config is not None:
+        overrides = f", {len(config.overrides)} per-path override(s)" if config.overrides else ""
+        return f"configuration: {config.describe()}{overrides}"
+    if args.no_config:
+        return "configuration: none (--no-config)"
+    return "configuration: none found (aimmo-gt.toml, or pyproject.toml with [tool.aimmo-gt], from here up)"
+
+
+def _did_you_mean(selector: str) -> str:
+    import difflib
+
+    families = {rule_id.rsplit(".", 1)[0] + "." for rule_id in RULES}
+    close = difflib.get_close_matches(selector, [*RULES, *sorted(families)], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _usage_error(parser: argparse.ArgumentParser, message: str) -> int:
@@ -246,30 +417,28 @@ def _open_output(path: str | None):
 
 
 def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from ._progress import Progress
+    from ._progress import ErasingStream, Progress, count_ahead
 
     if args.engine == "fast" and not _fast_available():
         return _usage_error(parser, "--engine fast needs msgspec: pip install msgspec")
-    unknown = _api.check_selectors([*args.warn, *args.ignore])
-    if unknown:
-        return _usage_error(
-            parser,
-            f"no rule is named {', '.join(map(repr, unknown))} (see 'aimmo-gt rules' for the rule ids)",
-        )
-    fixed = sorted(set(args.warn + args.ignore) & UNTUNABLE)
-    if fixed:
-        return _usage_error(
-            parser,
-            f"{', '.join(fixed)} cannot be lowered or ignored: such a file was not checked at all "
-            "(a prefix such as 'json.' selects only the rules that can be)",
-        )
+    problem = _selector_problem([*args.warn, *args.ignore])
+    if problem:
+        return _usage_error(parser, problem)
+    config = getattr(args, "configuration", None)
+    if args.verbose:
+        sys.stderr.write(f"{parser.prog}: {_config_used(args, config)}\n")
+    ontology = _load_ontology(args.ontology, parser)
+    if ontology is False:
+        return EXIT_USAGE
     options = Options(
         args.profile,
         tuple(args.warn),
         tuple(args.ignore),
         args.strict,
-        positions=args.format == "sarif",
+        positions=True,
         engine=args.engine,
+        ontology=ontology,
+        overrides=config.overrides if config else (),
     )
     jobs = args.jobs or default_jobs()
     try:
@@ -278,26 +447,230 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         return _usage_error(parser, f"cannot write {args.output!r}: {error.strerror}")
     # The report may be written inside a walked directory; it is not a GT file.
     skip = [args.output] if args.output else []
-    walker = Walker(exclude=args.exclude, jsonl=args.jsonl, max_bytes=args.max_bytes, skip=skip)
+    if args.ontology:  # nor is the ontology
+        skip.append(args.ontology)
+
+    def walker() -> Walker:
+        return Walker(exclude=args.exclude, jsonl=args.jsonl, max_bytes=args.max_bytes, skip=skip)
+
     summary = Summary()
     progress = Progress(sys.stderr, enabled=not args.quiet and sys.stderr.isatty())
-    with output as stream:
-        reporter = REPORTERS[args.format](stream, verbose=args.verbose, quiet=args.quiet)
+    if not args.jsonl:  # counting JSON Lines documents would read every file twice: counted as they go
+        count_ahead(progress, args.paths, lambda: sum(1 for _ in walker().items(args.paths)))
+    hint = _JsonlHint(args.jsonl)
+    with output as plain:
+        color = args.format == "text" and use_color(args.color, plain)
+        # On a terminal, the progress line is taken off the screen before any report line.
+        stream = plain
+        if progress.enabled and plain.isatty():
+            stream = cast(TextIO, ErasingStream(plain, progress))
+        reporter = REPORTERS[args.format](
+            stream, verbose=args.verbose, quiet=args.quiet, color=color, max_problems=args.max_problems
+        )
         reporter.start()
         try:
-            for report in run(walker.items(args.paths), options, max_bytes=args.max_bytes, jobs=jobs):
+            for report in run(walker().items(args.paths), options, max_bytes=args.max_bytes, jobs=jobs):
                 summary.add(report)
+                hint.add(report)
                 reporter.file(report)
+                if stream is not plain:
+                    plain.flush()
                 progress.update(summary.files, summary.invalid, summary.errors)
         finally:
             progress.close()
         exit_code = EXIT_INVALID if summary.invalid else EXIT_VALID
+        if summary.files == 0:
+            exit_code = EXIT_USAGE
         reporter.finish(summary, exit_code)
+    hint.write(sys.stderr)
     if summary.files == 0:
         sys.stderr.write(
-            f"{parser.prog}: no {'*.jsonl' if args.jsonl else '*.json'} file found in the given paths\n"
+            f"{parser.prog}: error: no {'*.jsonl' if args.jsonl else '*.json'} file to check in the "
+            "given paths (a directory is searched for them; --exclude may have left out the rest)\n"
         )
     return exit_code
+
+
+# --- The project's ontology: `validate --ontology FILE`, `ontology schema`, `ontology infer`.
+
+
+def _add_ontology_option(validate: argparse.ArgumentParser) -> None:
+    validate.add_argument(
+        "--ontology",
+        metavar="FILE",
+        help="also check labels, attribute keys and values against the project's ontology FILE "
+        "(JSON, or YAML with PyYAML installed; see 'aimmo-gt ontology --help'); a broken FILE is a "
+        "usage error and nothing is checked",
+    )
+
+
+def _load_ontology(path: str | None, parser: argparse.ArgumentParser):
+    """The loaded ontology, None when not asked for, False after reporting a broken one (usage)."""
+    if path is None:
+        return None
+    from ._ontology import Ontology, OntologyError
+
+    try:
+        return Ontology.load(path)
+    except OntologyError as error:
+        parser.print_usage(sys.stderr)
+        count = len(error.problems)
+        sys.stderr.write(
+            f"{parser.prog}: error: the ontology {path} has {count} problem{'s' * (count != 1)}; "
+            "nothing was checked:\n"
+        )
+        for line in error.lines():
+            sys.stderr.write(f"  {line}\n")
+        return False
+
+
+_ONTOLOGY_EXAMPLES = """\
+examples:
+  aimmo-gt ontology infer export/ -o ontology.json --counts
+  aimmo-gt validate --ontology ontology.json export/
+  aimmo-gt ontology schema ontology.json --profile image -o project.schema.json
+"""
+
+
+def _add_ontology_commands(commands) -> None:
+    ontology = commands.add_parser(
+        "ontology",
+        help="derive a JSON Schema from a project's ontology, or draft an ontology from an export",
+        description="A project's ontology file states its annotation types, classes and attributes, as "
+        "AIMMO's project settings do (schemas/v1/ontology.json). 'validate --ontology FILE' checks GT "
+        "files against it.",
+        epilog=_ONTOLOGY_EXAMPLES,
+        formatter_class=_Formatter,
+    )
+    actions = ontology.add_subparsers(dest="action", metavar="ACTION", required=True)
+    schema = actions.add_parser(
+        "schema",
+        help="write one self-contained draft 2020-12 schema of the format plus the ontology",
+        description="Write one self-contained JSON Schema (draft 2020-12, standard keywords only) that "
+        "checks the format and the ontology, for any JSON Schema engine (ajv, jsonschema-rs, "
+        "python-jsonschema...). Not in it: the format's semantic rules (geometry, masks, order) and "
+        "number inputs' min/max, which only aimmo-gt checks.",
+        formatter_class=_Formatter,
+    )
+    schema.add_argument("file", metavar="FILE", help="the ontology file (JSON, or YAML)")
+    schema.add_argument(
+        "--profile",
+        choices=PROFILES,
+        metavar="NAME",
+        help=f"the resource type of the documents: {', '.join(PROFILES)} (default: any)",
+    )
+    schema.add_argument("--output", "-o", metavar="OUT", help="write to OUT instead of standard output")
+    schema.set_defaults(handler=_ontology_schema, command_parser=schema)
+    infer = actions.add_parser(
+        "infer",
+        help="draft an ontology from an export: every type, class, attribute and value it uses",
+        description="Read GT files and write an ontology they all pass: the annotation types used, the "
+        "classes of each, the attributes of each class with the values seen (multi_choice where lists "
+        "were seen, optional where some annotations lack the key, input where more than "
+        "30 distinct values were seen). Review it before adoption: a typo in the data becomes a class.",
+        formatter_class=_Formatter,
+    )
+    infer.add_argument("paths", nargs="+", metavar="PATH", help="a file or a directory of *.json files")
+    infer.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="write the ontology to FILE (.yaml/.yml: YAML) instead of stdout",
+    )
+    infer.add_argument(
+        "--counts",
+        action="store_true",
+        help="also print (to standard error) how often each class and value occurs, rarest first",
+    )
+    infer.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip matching paths")
+    infer.set_defaults(handler=_ontology_infer, command_parser=infer)
+
+
+def _write(text: str, path: str | None, parser: argparse.ArgumentParser) -> int:
+    if path is None:
+        sys.stdout.write(text)
+        return EXIT_VALID
+    try:
+        with open(path, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+    except OSError as error:
+        return _usage_error(parser, f"cannot write {path!r}: {error.strerror}")
+    return EXIT_VALID
+
+
+def _ontology_schema(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from ._ontology import derived_schema
+
+    ontology = _load_ontology(args.file, parser)
+    if not ontology:
+        return EXIT_USAGE
+    schema = derived_schema(ontology, args.profile)
+    return _write(json.dumps(schema, ensure_ascii=False, indent=2) + "\n", args.output, parser)
+
+
+def _documents(items, max_bytes: int):
+    """The parsed documents of walked items; a file that cannot be read or parsed is named on stderr."""
+    from ._loading import load_positioned
+    from ._walk import read_file
+
+    for item in items:
+        data = item.data
+        if item.diagnostics:
+            sys.stderr.write(f"skipped {item.display}: {item.diagnostics[0].message}\n")
+            continue
+        if data is None:
+            data, problems = read_file(item.path, max_bytes)
+            if data is None:
+                sys.stderr.write(f"skipped {item.display}: {problems[0].message}\n")
+                continue
+        loaded = load_positioned(data)
+        if loaded.document is None:
+            sys.stderr.write(f"skipped {item.display}: {loaded.diagnostics[0].message}\n")
+            continue
+        yield loaded.document
+
+
+def _ontology_infer(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from ._ontology import dump, infer
+
+    if args.output and args.output.lower().endswith((".yaml", ".yml")):
+        try:
+            import yaml  # noqa: F401
+        except ImportError:
+            return _usage_error(parser, "writing YAML needs PyYAML: pip install 'aimmo-gt[yaml]'")
+    walker = Walker(
+        exclude=args.exclude, max_bytes=DEFAULT_MAX_BYTES, skip=[args.output] if args.output else []
+    )
+    drafted = infer(_documents(walker.items(args.paths), DEFAULT_MAX_BYTES))
+    if args.counts:
+        width = max((len(what) for what, _ in drafted.counts), default=0)
+        for what, count in sorted(drafted.counts, key=lambda line: (line[1], line[0])):
+            sys.stderr.write(f"{count:>8}  {what}\n" if width else "")
+    for warning in drafted.warnings:
+        sys.stderr.write(f"{parser.prog}: warning: {warning}\n")
+    return _write(dump(drafted.data, args.output), args.output, parser)
+
+
+class _JsonlHint:
+    """A .jsonl file read as one JSON document fails to parse: say once, at the end, to use --jsonl."""
+
+    def __init__(self, jsonl: bool):
+        self.jsonl = jsonl
+        self.files: list[str] = []
+
+    def add(self, report) -> None:
+        if self.jsonl or not report.path.lower().endswith(".jsonl"):
+            return
+        if any(d.rule == "json.parse" for d in report.diagnostics):
+            self.files.append(report.path)
+
+    def write(self, stream) -> None:
+        if self.files:
+            more = f" (and {len(self.files) - 1} more)" if len(self.files) > 1 else ""
+            stream.write(
+                f"aimmo-gt: hint: {self.files[0]!r}{more} looks like JSON Lines (one document a line): "
+                "check it with --jsonl\n"
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -307,6 +680,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit:  # argparse's usage errors (2) and --help (0)
         return exit.code if isinstance(exit.code, int) else EXIT_USAGE
+    if args.command == "validate":
+        from ._config import ConfigError
+
+        try:
+            args = _configure(parser, args, argv)
+        except ConfigError as error:
+            return _usage_error(args.command_parser, str(error))
+        except SystemExit as exit:  # cannot happen: the command line parsed once already
+            return exit.code if isinstance(exit.code, int) else EXIT_USAGE
     try:
         return args.handler(args, args.command_parser)
     except KeyboardInterrupt:

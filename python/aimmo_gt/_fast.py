@@ -494,10 +494,19 @@ def clean_bytes(
     """(True, the profile used) when the loader and the reference engine would report nothing for
     this file under `profile` (None: inferred), or nothing but diagnostics of the rules of
     `tolerate` (a subset of TOLERABLE); (False, None) when they might report something."""
+    clean, used, _document = decode_clean(data, profile, tolerate)
+    return clean, used
+
+
+def decode_clean(
+    data: bytes, profile: str | None, tolerate: frozenset[str] = _NOTHING
+) -> tuple[bool, str | None, object]:
+    """As `clean_bytes`, plus the decoded document when clean (its structs: the ontology layer reads
+    types, labels and attributes there instead of parsing the file again)."""
     try:
         return _clean_bytes(data, profile, tolerate)
     except Exception:  # a surprise here must cost speed, never a verdict: the reference decides
-        return False, None
+        return False, None, None
 
 
 def clean_document(
@@ -524,24 +533,26 @@ def _size(metadata) -> tuple[int, int] | None:
     return metadata.width, metadata.height
 
 
-def _clean_bytes(data: bytes, profile: str | None, tolerate: frozenset[str]) -> tuple[bool, str | None]:
+def _clean_bytes(
+    data: bytes, profile: str | None, tolerate: frozenset[str]
+) -> tuple[bool, str | None, object]:
     bounds = _guess_size(data)
     document = _decode(data, bounds, tolerate)
     if document is None and bounds is not None:  # perhaps only the guessed size was wrong
         bounds = None
         document = _decode(data, bounds, tolerate)
     if document is None:
-        return False, None
+        return False, None, None
     size = _size(document.metadata)
     if size != bounds and "geometry.within-image" not in tolerate:
         # The points were bounded by another size, or by none: decode again.
         document = _decode(data, size, tolerate)
         if document is None:
-            return False, None
+            return False, None, None
     clean, used, keys = _clean(document, profile, size, tolerate)
     if not clean or not _no_duplicate_keys(data, keys):
-        return False, None
-    return True, used
+        return False, None, None
+    return True, used, document
 
 
 def _clean_document(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 
 from ._diagnostics import Diagnostic, Severity, as_json, pointer_from_path
@@ -402,16 +402,32 @@ def locate(text: str, pointers: Collection[str]) -> dict[str, Position]:
     if "" in wanted:
         found[""] = Position(1, 1)
         wanted.discard("")
-    # Offsets first, lines after: counting lines once per hit keeps this linear.
+    # Offsets first, lines after, in one pass over the text: linear in its length whatever the
+    # number of diagnostics (tests/cli/test_positions.py counts the characters looked at).
     offsets: dict[str, int] = {}
     for event in scan(text):
         if event.pointer in wanted and event.pointer not in offsets:
             offsets[event.pointer] = event.offset
             if len(offsets) == len(wanted):
                 break
-    for pointer, offset in offsets.items():
-        found[pointer] = _position(text, offset)
+    found.update(zip(offsets, positions(text, offsets.values()), strict=True))
     return found
+
+
+def positions(text: str, offsets: Iterable[int]) -> list[Position]:
+    """The line and column of each offset, counting the text's lines once (offsets in any order)."""
+    offsets = list(offsets)
+    result: list[Position] = [Position(1, 1)] * len(offsets)
+    line, line_start, counted = 1, 0, 0
+    for index in sorted(range(len(offsets)), key=offsets.__getitem__):
+        offset = offsets[index]
+        newlines = text.count("\n", counted, offset)
+        if newlines:
+            line += newlines
+            line_start = text.rfind("\n", counted, offset) + 1
+        counted = offset
+        result[index] = Position(line, offset - line_start + 1)
+    return result
 
 
 __all__ = [

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import shutil
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import PurePath
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 from urllib.parse import quote
 
 from ._check import FileReport
+from ._diagnostics import Diagnostic
 from ._rules import RULES
+
+if TYPE_CHECKING:
+    from ._loading import Position
 
 TOOL = "aimmo-gt"
 
@@ -61,10 +67,22 @@ class Summary:
 class Reporter:
     """Writes one run's report: `start`, then `file` per checked file in order, then `finish`."""
 
-    def __init__(self, stream: TextIO, *, verbose: bool = False, quiet: bool = False):
+    def __init__(
+        self,
+        stream: TextIO,
+        *,
+        verbose: bool = False,
+        quiet: bool = False,
+        color: bool = False,
+        max_problems: int | None = None,
+    ):
         self.stream = stream
         self.verbose = verbose
         self.quiet = quiet
+        #: ANSI colours (text format on a terminal: see --color).
+        self.color = color
+        #: Line-per-problem formats (text, github) print at most this many problems per rule.
+        self.shown = _Shown(max_problems)
 
     def start(self) -> None:
         pass
@@ -80,33 +98,93 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+def place(report: FileReport, position: Position | None) -> tuple[int | None, int | None]:
+    """The line and column of a diagnostic in its file (a JSON Lines document's line counted in),
+    or None for what is not known."""
+    if position is not None:
+        return report.line + position.line - 1, position.column
+    if report.file is not None and report.path != report.file:  # a JSON Lines document: its line
+        return report.line, None
+    return None, None
+
+
+def _with_positions(report: FileReport) -> Iterator[tuple[Diagnostic, int | None, int | None]]:
+    positions = report.positions or (None,) * len(report.diagnostics)
+    for diagnostic, position in zip(report.diagnostics, positions, strict=True):
+        yield (diagnostic, *place(report, position))
+
+
+class _Shown:
+    """--max-problems: how many problems of each rule were printed, and how many were held back."""
+
+    def __init__(self, limit: int | None):
+        self.limit = limit
+        self.printed: Counter[str] = Counter()
+        self.held: Counter[str] = Counter()
+
+    def take(self, rule: str) -> bool:
+        if self.limit is not None and self.printed[rule] >= self.limit:
+            self.held[rule] += 1
+            return False
+        self.printed[rule] += 1
+        return True
+
+    def lines(self) -> Iterator[str]:
+        for rule, count in sorted(self.held.items()):
+            yield f"{rule}: and {_plural(count, 'more problem')} not shown (--max-problems {self.limit})"
+
+
+#: ANSI Select Graphic Rendition codes of the text format's colours.
+_SGR = {"error": "1;31", "warning": "1;33", "valid": "32", "invalid": "1;31", "rule": "1", "dim": "2"}
+
+
 class TextReporter(Reporter):
-    """`file:pointer: rule: message`, one line per diagnostic, then a summary and counts per rule."""
+    """`FILE:LINE:COL: POINTER: RULE: MESSAGE`, one line per diagnostic (the shape editors and
+    terminals turn into links), then a summary and counts per rule."""
+
+    def paint(self, text: str, style: str) -> str:
+        # Colour goes around text that is already what the report prints (escaped where it must be).
+        return f"\x1b[{_SGR[style]}m{text}\x1b[0m" if self.color else text
 
     def file(self, report: FileReport) -> None:
         write = self.stream.write
         if self.verbose:
             profile = report.profile or "union of all types"
             how = ", inferred" if report.inferred and report.profile else ""
-            status = "ok" if report.valid else "invalid"
+            status = "ok" if report.valid else self.paint("invalid", "invalid")
             write(f"{report.path}: {status} (profile: {profile}{how})\n")
-        for diagnostic in report.diagnostics:
-            place = f"{report.path}:{diagnostic.pointer}" if diagnostic.pointer else report.path
-            severity = " (warning)" if diagnostic.severity == "warning" else ""
-            write(f"{place}: {diagnostic.rule}{severity}: {diagnostic.message}\n")
+        for diagnostic, line, column in _with_positions(report):
+            if not self.shown.take(diagnostic.rule):
+                continue
+            # FILE:LINE:COL when the place is known; else the report's name (FILE; FILE:LINE in JSON Lines).
+            place = report.path if column is None else f"{report.file or report.path}:{line}:{column}"
+            if diagnostic.pointer:
+                place += f": {diagnostic.pointer}"
+            rule = self.paint(diagnostic.rule, diagnostic.severity)
+            severity = f" {self.paint('(warning)', 'warning')}" if diagnostic.severity == "warning" else ""
+            write(f"{place}: {rule}{severity}: {diagnostic.message}\n")
 
     def finish(self, summary: Summary, exit_code: int) -> None:
+        write = self.stream.write
+        for line in self.shown.lines():
+            write(line + "\n")
         if self.quiet:
             return
-        write = self.stream.write
+        paint = self.paint
+        valid = paint(f"{summary.valid} valid", "valid") if summary.valid else f"{summary.valid} valid"
+        invalid = f"{summary.invalid} invalid"
+        errors = _plural(summary.errors, "error")
+        warnings = _plural(summary.warnings, "warning")
         write(
-            f"{_plural(summary.files, 'file')} checked: {summary.valid} valid, {summary.invalid} invalid "
-            f"({_plural(summary.errors, 'error')}, {_plural(summary.warnings, 'warning')})\n"
+            f"{_plural(summary.files, 'file')} checked: {valid}, "
+            f"{paint(invalid, 'invalid') if summary.invalid else invalid} "
+            f"({paint(errors, 'error') if summary.errors else errors}, "
+            f"{paint(warnings, 'warning') if summary.warnings else warnings})\n"
         )
         if summary.rules:
             width = max(map(len, summary.rules))
             for rule, count in sorted(summary.rules.items()):
-                write(f"  {rule:<{width}}  {count}\n")
+                write(f"  {paint(f'{rule:<{width}}', 'rule')}  {count}\n")
 
 
 class JsonReporter(Reporter):
@@ -122,7 +200,10 @@ class JsonReporter(Reporter):
             "valid": report.valid,
             "profile": report.profile,
             "inferred": report.inferred,
-            "diagnostics": [diagnostic.as_dict() for diagnostic in report.diagnostics],
+            "diagnostics": [
+                {**diagnostic.as_dict(), "line": line, "column": column}
+                for diagnostic, line, column in _with_positions(report)
+            ],
         }
         self.stream.write(("\n  " if self.first else ",\n  ") + json.dumps(entry, ensure_ascii=False))
         self.first = False
@@ -222,16 +303,12 @@ class SarifReporter(Reporter):
         self.first = True
 
     def file(self, report: FileReport) -> None:
-        positions = report.positions or (None,) * len(report.diagnostics)
-        for diagnostic, position in zip(report.diagnostics, positions, strict=True):
+        for diagnostic, line, column in _with_positions(report):
             physical: dict = {"artifactLocation": {"uri": _uri(report.file or report.path)}}
-            if position is not None:
-                physical["region"] = {
-                    "startLine": report.line + position.line - 1,
-                    "startColumn": position.column,
-                }
-            elif report.line > 1:
-                physical["region"] = {"startLine": report.line}
+            if line is not None:
+                physical["region"] = {"startLine": line}
+                if column is not None:
+                    physical["region"]["startColumn"] = column
             location: dict = {"physicalLocation": physical}
             if diagnostic.pointer:
                 location["logicalLocations"] = [{"fullyQualifiedName": diagnostic.pointer, "kind": "element"}]
@@ -260,10 +337,93 @@ class SarifReporter(Reporter):
         self.stream.write('\n], "invocations": [' + json.dumps(invocation, ensure_ascii=False) + "]}]}\n")
 
 
+def _command_data(text: str) -> str:
+    # A workflow command ends at the line's end; % starts an escape.
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _command_property(text: str) -> str:
+    # Properties are separated by , and end at ::.
+    return _command_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+class GithubReporter(TextReporter):
+    """GitHub Actions workflow commands, `::error file=F,line=L,col=C,title=RULE::POINTER: MESSAGE`,
+    one per problem, so that each shows as an annotation on its file and line in the pull request;
+    then the text format's summary (plain lines in the job's log)."""
+
+    def file(self, report: FileReport) -> None:
+        write = self.stream.write
+        for diagnostic, line, column in _with_positions(report):
+            if not self.shown.take(diagnostic.rule):
+                continue
+            properties = [f"file={_command_property(_repository_path(report.file or report.path))}"]
+            if line is not None:
+                properties.append(f"line={line}")
+            if column is not None:
+                properties.append(f"col={column}")
+            properties.append(f"title={_command_property(diagnostic.rule)}")
+            text = f"{diagnostic.pointer}: {diagnostic.message}" if diagnostic.pointer else diagnostic.message
+            write(f"::{diagnostic.severity} {','.join(properties)}::{_command_data(text)}\n")
+
+
+def _repository_path(path: str) -> str:
+    """A path as CI annotations need it, relative to the repository (taken as the current directory):
+    `./a.json` is `a.json`, and an absolute path under the current directory is made relative."""
+    if path == "-":
+        return path
+    if os.path.isabs(path):
+        relative = os.path.relpath(path)
+        if relative.startswith(".."):
+            return path
+        path = relative
+    return os.path.normpath(path).replace(os.sep, "/")
+
+
+#: GitLab's severities (info, minor, major, critical, blocker) for ours.
+_GITLAB_SEVERITY = {"error": "major", "warning": "minor"}
+
+
+class GitlabReporter(Reporter):
+    """GitLab Code Quality: a JSON array of issues (description, check_name, fingerprint, severity,
+    location.path and location.lines.begin), written as they come, for `artifacts:reports:codequality`."""
+
+    def start(self) -> None:
+        self.stream.write("[")
+        self.first = True
+
+    def file(self, report: FileReport) -> None:
+        for number, (diagnostic, line, _column) in enumerate(_with_positions(report)):
+            path = _repository_path(report.file or report.path)
+            # Unique per problem and stable between runs while the problem stays (GitLab matches
+            # issues of two pipelines by fingerprint): what, where, and its rank among the file's.
+            key = "\0".join(
+                (diagnostic.rule, report.path, diagnostic.pointer, diagnostic.message, str(number))
+            )
+            issue = {
+                "description": f"{diagnostic.pointer}: {diagnostic.message}"
+                if diagnostic.pointer
+                else diagnostic.message,
+                "check_name": diagnostic.rule,
+                "fingerprint": hashlib.md5(
+                    key.encode("utf-8", "backslashreplace"), usedforsecurity=False
+                ).hexdigest(),
+                "severity": _GITLAB_SEVERITY[diagnostic.severity],
+                "location": {"path": path, "lines": {"begin": line or 1}},
+            }
+            self.stream.write(("\n" if self.first else ",\n") + json.dumps(issue, ensure_ascii=False))
+            self.first = False
+
+    def finish(self, summary: Summary, exit_code: int) -> None:
+        self.stream.write("\n]\n")
+
+
 #: Report formats by --format name; a new format is one class here.
 REPORTERS: dict[str, type[Reporter]] = {
     "text": TextReporter,
     "json": JsonReporter,
     "junit": JunitReporter,
     "sarif": SarifReporter,
+    "github": GithubReporter,
+    "gitlab": GitlabReporter,
 }

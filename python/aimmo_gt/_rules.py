@@ -71,6 +71,7 @@ SCHEMA_RULES = _table(
     ("schema.minItems", "error", "An array has too few items (e.g. a polygon with fewer than 3 points)."),
     ("schema.maxItems", "error", "An array has too many items (e.g. a bbox with more than 4 points)."),
     ("schema.minLength", "error", "A string is shorter than allowed (usually empty)."),
+    ("schema.maxLength", "error", "A string is longer than allowed."),
     (
         "schema.minProperties",
         "error",
@@ -100,4 +101,11 @@ def _semantic_rules() -> dict[str, Rule]:
     return {k.rule: Rule(k.rule, k.severity, k.summary) for k in KEYWORDS.values()}
 
 
-RULES: dict[str, Rule] = {**INPUT_RULES, **_semantic_rules(), **SCHEMA_RULES}
+def _ontology_rules() -> dict[str, Rule]:
+    """The project's ontology (--ontology): declared next to its check."""
+    from ._ontology import ONTOLOGY_RULES
+
+    return ONTOLOGY_RULES
+
+
+RULES: dict[str, Rule] = {**INPUT_RULES, **_semantic_rules(), **SCHEMA_RULES, **_ontology_rules()}

@@ -229,7 +229,7 @@ class Walker:
                 ancestors[key] = path
                 yield from self._walk(path, ancestors)
                 del ancestors[key]
-            elif name.endswith(self.suffix) and (info is None or stat.S_ISREG(info.st_mode)):
+            elif name.lower().endswith(self.suffix) and (info is None or stat.S_ISREG(info.st_mode)):
                 if info is not None and (info.st_dev, info.st_ino) in self.skip:
                     continue
                 yield from self._file(path)

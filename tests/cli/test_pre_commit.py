@@ -52,7 +52,7 @@ def test_the_hook_entry_validates_the_files_it_is_given(cli, files, code):
     entry = shlex.split(_hooks()["aimmo-gt"]["entry"])
     run = cli(*entry[1:], *(EXAMPLES / name for name in files))
     assert run.code == code
-    assert ("clip_03.json:/annotations/0/endFrame: order.end-after-start" in run.out) == (code == 1)
+    assert ("clip_03.json:7:7: /annotations/0/endFrame: order.end-after-start" in run.out) == (code == 1)
 
 
 # --- The real pre-commit, with the README's snippet, on a repository of GT files ---------------------
@@ -126,7 +126,7 @@ def test_the_readme_snippet_runs_under_pre_commit(hook_repository: Path, tmp_pat
     done = _pre_commit(_gt_repository(tmp_path / "with-files", config), home)
     said = done.stdout + done.stderr
     assert done.returncode == 1, said
-    assert "gt/clip_03.json:/annotations/0/endFrame: order.end-after-start" in said
+    assert "gt/clip_03.json:7:7: /annotations/0/endFrame: order.end-after-start" in said
     assert "image (28)" not in said and "package.json" not in said and "settings.json" not in said, said
     # Without the snippet's files: pattern, the other JSON files would be checked as GT and fail: the
     # pattern is what keeps them out (the hook's environment is reused: no second install).

@@ -126,7 +126,7 @@ def test_an_empty_run_is_still_a_valid_report(cli, tmp_path):
     (tmp_path / "empty").mkdir()
     for fmt in ("json", "junit", "sarif"):
         run = cli("validate", "--format", fmt, "--output", tmp_path / f"r.{fmt}", tmp_path / "empty")
-        assert run.code == 0
+        assert run.code == 2  # nothing to check is a usage error, yet the report is complete
     jsonschema.Draft202012Validator(json.loads((DATA / "report.schema.json").read_text())).validate(
         json.loads((tmp_path / "r.json").read_text())
     )
@@ -137,8 +137,8 @@ def test_an_empty_run_is_still_a_valid_report(cli, tmp_path):
 def test_text_report_lines_summary_and_counts(cli, export):
     run = cli("validate", export)
     lines = run.out.splitlines()
-    assert f"{export}/videos/clip_03.json:/annotations/0/endFrame: order.end-after-start: " in run.out
-    assert f"{export}/odd & <names>/bom.json: json.bom (warning): " in run.out
+    assert f"{export}/videos/clip_03.json:7:7: /annotations/0/endFrame: order.end-after-start: " in run.out
+    assert f"{export}/odd & <names>/bom.json:1:1: json.bom (warning): " in run.out
     assert "28 files checked: 20 valid, 8 invalid (8 errors, 1 warning)" in lines
     counts = lines[lines.index("28 files checked: 20 valid, 8 invalid (8 errors, 1 warning)") + 1 :]
     assert [line.split() for line in counts] == [
@@ -161,7 +161,7 @@ def test_verbose_names_the_profile_and_quiet_drops_the_summary(cli, export):
     assert f"{export}/masks/road_01.json: invalid (profile: image)" in run.out
     run = cli("validate", "--quiet", export / "videos")
     assert run.out.splitlines() == [
-        f"{export}/videos/clip_03.json:/annotations/0/endFrame: order.end-after-start: "
+        f"{export}/videos/clip_03.json:7:7: /annotations/0/endFrame: order.end-after-start: "
         "endFrame is 3028 but must be at least startFrame (3159)"
     ]
     assert run.err == ""

@@ -108,10 +108,15 @@ def test_stdin(cli, image_bytes, image):
     ]
 
 
-def test_no_file_found_says_so(cli, tmp_path):
+def test_nothing_to_check_is_a_usage_error_that_says_so(cli, tmp_path, image_bytes):
     run = cli("validate", tmp_path)
-    assert run.code == 0
-    assert "no *.json file found" in run.err
+    assert run.code == 2
+    assert "error: no *.json file to check in the given paths" in run.err
+    (tmp_path / "a.json").write_bytes(image_bytes)
+    run = cli("validate", "--exclude", "a.json", tmp_path)  # everything excluded: nothing checked
+    assert run.code == 2 and "no *.json file to check" in run.err
+    run = cli("validate", "--jsonl", tmp_path)
+    assert run.code == 2 and "no *.jsonl file to check" in run.err
 
 
 def test_the_report_written_inside_the_export_is_not_walked(cli, tmp_path, image_bytes):

@@ -67,7 +67,7 @@ def test_python_jsonschema_example_checks_structure_and_formats_but_not_the_voca
 
 def test_javascript_example_checks_structure_and_formats_but_not_the_vocabulary(node_harness, tmp_path):
     node_harness = require_node(node_harness)
-    (code,) = _blocks("js")
+    code = _blocks("js")[0]
     script = tmp_path / "validate.mjs"
     script.write_text(code, encoding="utf-8")
     # ajv as the page says to install it: the harness's pinned copy, found through node_modules.
@@ -97,6 +97,32 @@ def test_keyword_table_matches_the_vocabulary_and_the_rule_table():
 def test_format_table_gives_the_expressions_the_validator_uses():
     rows = dict(re.findall(r"^\| `([\w-]+)` \| [^\n]* \| `([^`]+)` \|$", CONSUME, re.MULTILINE))
     assert rows == {"objectid": _OBJECT_ID.pattern, "annotation-id": _ANNOTATION_ID.pattern}
+
+
+def test_javascript_example_of_the_derived_schema_checks_the_ontology(node_harness, tmp_path):
+    """The page's section on a project's ontology: the derived schema, in plain strict ajv."""
+    from aimmo_gt import Ontology
+    from aimmo_gt._ontology import derived_schema
+
+    node_harness = require_node(node_harness)
+    blocks = _blocks("js")
+    assert len(blocks) == 2, "consume.md should have the bundle and the derived-schema ajv examples"
+    script = tmp_path / "validate-project.mjs"
+    script.write_text(blocks[1], encoding="utf-8")
+    (tmp_path / "node_modules").symlink_to(node_harness.parent / "node_modules", target_is_directory=True)
+    project = REPO / "tests" / "ontology" / "project"
+    schema = tmp_path / "project.schema.json"
+    schema.write_text(json.dumps(derived_schema(Ontology.load(project / "ontology.json"), "image")), "utf-8")
+    node = ["node", str(script), str(schema)]
+    done = _run([*node, str(project / "valid" / "all-attributes.json")])
+    assert done.returncode == 0, done.stderr
+    done = _run([*node, str(project / "invalid" / "ontology-class.json")])
+    assert (
+        done.returncode == 1
+        and "/annotations/1/label: must be equal to one of the allowed values" in done.stdout
+    )
+    done = _run([*node, str(project / "invalid" / "ontology-range.json")])
+    assert done.returncode == 0, "the page says a number input's min/max is not in the derived schema"
 
 
 def test_the_rust_crate_pinned_is_the_release_ci_runs():

@@ -46,7 +46,10 @@ function ajvEngine() {
     // Strict mode refuses a keyword it was not told about: ours, read from the vocabulary meta-schema
     // the bundle embeds, are annotations here, so that ajv checks exactly what the standard keywords
     // state.
-    for (const keyword of Object.keys(bundle.$defs[VOCABULARY].properties)) {
+    // A schema derived from a project's ontology (`aimmo-gt ontology schema`) embeds no vocabulary:
+    // standard keywords only, which strict mode proves.
+    const vocabulary = bundle.$defs?.[VOCABULARY];
+    for (const keyword of Object.keys(vocabulary ? vocabulary.properties : {})) {
       ajv.addKeyword({ keyword, schemaType: ["boolean", "string", "array", "object"] });
     }
     // Our formats are always valid here: format assertion is our vocabulary's job, not structure's.
