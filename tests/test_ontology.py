@@ -481,3 +481,20 @@ def test_the_readme_example_prints_what_the_readme_says(tmp_path, capsys, monkey
     assert command.startswith("$ aimmo-gt ")
     assert main(command.removeprefix("$ aimmo-gt ").split()) == 1
     assert capsys.readouterr().out.splitlines() == expected
+
+
+def test_a_failure_of_the_ontology_check_costs_one_file_not_the_run(monkeypatch):
+    ontology = Ontology.from_data(PROJECT)
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    data = json.dumps(_with("/annotations/1/label", "Pedestrian")).encode()
+    # The fast path's check fails: the file takes the slow path, which gives the same report.
+    expected = check_item(Item("a.json", data=data), Options(ontology=ontology), 1 << 20)
+    monkeypatch.setattr(Ontology, "check_decoded", fail)
+    assert check_item(Item("a.json", data=data), Options(ontology=ontology), 1 << 20) == expected
+    # Both fail: an internal.error for the file, never an exception.
+    monkeypatch.setattr(Ontology, "check", fail)
+    report = check_item(Item("a.json", data=data), Options(ontology=ontology), 1 << 20)
+    assert [d.rule for d in report.diagnostics] == ["internal.error"]

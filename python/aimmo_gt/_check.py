@@ -270,11 +270,15 @@ def _ontology_of_document(ontology: Ontology | None, document: object) -> list[D
     return [] if ontology is None else ontology.check(document)
 
 
-def _ontology_of_decoded(ontology: Ontology | None, decoded: object) -> list[Diagnostic]:
-    """For a file the fast engine passed: read from its structs (the file is not parsed again)."""
+def _ontology_of_decoded(ontology: Ontology | None, decoded: object) -> list[Diagnostic] | None:
+    """For a file the fast engine passed: read from its structs (the file is not parsed again).
+    None when the check failed: the file then takes the path that turns a failure into a diagnostic."""
     if ontology is None:
         return []
-    return ontology.check_decoded(decoded)
+    try:
+        return ontology.check_decoded(decoded)
+    except Exception:
+        return None
 
 
 def _positions(data: bytes, found: tuple[Diagnostic, ...], options: Options) -> tuple[Position | None, ...]:
@@ -324,8 +328,8 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
     tolerate = _tolerated(fast, options) if fast is not None else frozenset()
     if fast is not None:
         clean, profile, decoded = fast.decode_clean(data, options.profile, tolerate)
-        if clean:
-            project = _ontology_of_decoded(options.ontology, decoded)
+        project = _ontology_of_decoded(options.ontology, decoded) if clean else None
+        if project is not None:
             found, _ = _tuned(project, (None,) * len(project), options)
             return report(found, _positions(data, found, options), profile, options.profile is None)
     # The loader is imported only for a file the fast engine did not pass: a run of clean files,

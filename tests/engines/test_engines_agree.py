@@ -460,16 +460,21 @@ def _exponent_fraction(number: float) -> bool:
 
 
 #: Checks an engine cannot give a verdict on, by a cause in the engine (none in our schemas), each with a
-#: predicate and the reason. test_left_out_checks_are_the_engines_limits proves each limit real.
-LIMITS: dict[str, list[tuple[Callable[[Check, object], bool], str]]] = {
+#: predicate (of the check, its instance and python-jsonschema's verdict) and the reason.
+#: test_left_out_checks_are_the_engines_limits proves each limit real.
+LIMITS: dict[str, list[tuple[Callable[[Check, object, bool | None], bool], str]]] = {
     "vscode-json-languageservice (tree)": [
         (
-            lambda check, instance: "/meta/" in (check.target or ""),
+            lambda check, instance, valid: "/meta/" in (check.target or ""),
             "the language service does not evaluate $dynamicRef, which the 2020-12 meta-schemas (so our "
             "dialect) use, and says so: it is an editor of GT files, not of schema files",
         ),
         (
-            lambda check, instance: any(map(_exponent_fraction, _numbers(instance))),
+            # Taking a fraction for an integer can only accept more: where JSON Schema accepts, the
+            # service is still compared.
+            lambda check, instance, valid: (
+                valid is False and any(map(_exponent_fraction, _numbers(instance)))
+            ),
             "its parser takes a number without '.' for an integer, so 1e-09 passes `type: integer` "
             "(vscode-json-languageservice parser/jsonParser.js: isInteger = no '.' in the text)",
         ),
@@ -477,13 +482,13 @@ LIMITS: dict[str, list[tuple[Callable[[Check, object], bool], str]]] = {
 }
 
 
-def _left_out(engine: str, corpus: Corpus) -> dict[int, str]:
+def _left_out(engine: str, corpus: Corpus, reference: list[bool | None]) -> dict[int, str]:
     """The checks `engine` is not compared on, by index, with the reason."""
     return {
         i: reason
         for i, check in enumerate(corpus.checks)
         for limit, reason in LIMITS.get(engine, [])
-        if limit(check, corpus.instances[check.instance])
+        if limit(check, corpus.instances[check.instance], reference[i])
     }
 
 
@@ -496,7 +501,7 @@ def verdicts(corpus: Corpus, node_report: dict | None) -> Verdicts:
         f"jsonschema-rs {version('jsonschema-rs')}": jsonschema_rs_engine(corpus),
     }
     for name, report in (node_report or {}).items():
-        left_out = _left_out(name, corpus)
+        left_out = _left_out(name, corpus, found["python-jsonschema"])
         found[name] = [None if i in left_out else v["valid"] for i, v in enumerate(report["verdicts"])]
     return found
 
@@ -546,7 +551,8 @@ def test_every_engine_ran_every_check(corpus: Corpus, verdicts: Verdicts, node_r
     for engine, results in verdicts.items():
         assert len(results) == len(corpus.checks), engine
         left_out = [i for i, v in enumerate(results) if v is None]
-        assert len(left_out) < len(results) / 25, f"{engine} left out {len(left_out)} checks (LIMITS)"
+        # A guard against a limit that swallows the corpus (the seeded mutants put 1e-09 in ~80 checks).
+        assert len(left_out) < len(results) / 20, f"{engine} left out {len(left_out)} checks (LIMITS)"
         # Each engine accepts something and rejects a known structurally invalid instance.
         assert True in results, engine
         assert any(results[i] is False for i in known), engine
@@ -596,7 +602,7 @@ def test_left_out_checks_are_the_engines_limits(corpus: Corpus, verdicts, node_r
     _node_ran(node_report)
     reference = verdicts["python-jsonschema"]
     for engine, limits in LIMITS.items():
-        left_out = _left_out(engine, corpus)
+        left_out = _left_out(engine, corpus, reference)
         assert left_out, f"{engine}: LIMITS matches no check any more: remove it"
         report = node_report[engine]["verdicts"]
         for _limit, reason in limits:
