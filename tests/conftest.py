@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
 import re
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -53,6 +56,36 @@ def rule_pointers(diagnostics) -> list[tuple[str, str]]:
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> dict:
+        return json.loads(self.out)
+
+    def by_path(self) -> dict[str, dict]:
+        """The json report's files by path."""
+        return {entry["path"]: entry for entry in self.json()["files"]}
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """Run `aimmo-gt ARGS...` in-process; `stdin` bytes become standard input."""
+    from aimmo_gt._cli import main
+
+    def run(*args: str, stdin: bytes | None = None) -> Run:
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
+        capsys.readouterr()
+        code = main([str(arg) for arg in args])
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run
 
 
 def readme_pre_commit_snippet() -> str:

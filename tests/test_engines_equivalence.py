@@ -313,8 +313,11 @@ def test_valid_export_is_passed_by_the_fast_engine():
 @pytest.mark.parametrize(
     ("value", "rule"),
     [
-        (float("nan"), None),  # python-jsonschema takes NaN as a number within every bound
-        (float("inf"), ("geometry.within-image", "/annotations/0/points/0")),
+        # What no file can hold gets the rule a file holding it gets, from both engines (issue 17):
+        # python-jsonschema alone took NaN as a number within every bound.
+        (float("nan"), ("json.non-finite", "/annotations/0/points/0/0")),
+        (float("inf"), ("json.non-finite", "/annotations/0/points/0/0")),
+        (10**400, ("json.number-range", "/annotations/0/points/0/0")),
         (2**70, ("geometry.within-image", "/annotations/0/points/0")),  # msgspec takes 64 bits at most
         (1920.0, None),  # a float where the format has integers
         ("\N{MATHEMATICAL DOUBLE-STRUCK DIGIT ONE}", ("schema.type", "/annotations/0/points/0/0")),

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from ._check import ENGINES, PROFILES, Options, Result, check_document, infer_profile, matches, tune
 from ._diagnostics import Diagnostic
-from ._rules import RULES
+from ._rules import RULES, UNTUNABLE
 
 if TYPE_CHECKING:
     from ._ontology import Ontology
@@ -23,6 +23,7 @@ __all__ = [
     "infer_profile",
     "is_valid",
     "iter_errors",
+    "selector_problem",
     "tune",
     "validate",
 ]
@@ -44,6 +45,45 @@ def check_selectors(selectors: Iterable[str]) -> list[str]:
     return [s for s in selectors if not any(matches(rule_id, [s]) for rule_id in RULES)]
 
 
+def selector_problem(warn: Iterable[str], ignore: Iterable[str] = ()) -> str | None:
+    """Why rule selectors (--warn/--ignore, warn=/ignore=) cannot be used, in the words the CLI
+    prints; None when they can."""
+    selectors = [*warn, *ignore]
+    unknown = check_selectors(selectors)
+    if unknown:
+        named = ", ".join(f"{selector!r}{_did_you_mean(selector)}" for selector in unknown)
+        return f"no rule is named {named}; see 'aimmo-gt rules' for the rule ids"
+    fixed = sorted(set(selectors) & UNTUNABLE)
+    if fixed:
+        return (
+            f"{', '.join(fixed)} cannot be lowered or ignored: such a file was not checked at all "
+            "(a prefix such as 'json.' selects only the rules that can be)"
+        )
+    return None
+
+
+def _did_you_mean(selector: str) -> str:
+    import difflib
+
+    families = {rule_id.rsplit(".", 1)[0] + "." for rule_id in RULES}
+    close = difflib.get_close_matches(selector, [*RULES, *sorted(families)], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _selectors(name: str, value: object) -> tuple[str, ...]:
+    """`warn=`/`ignore=` as a tuple of rule ids, or the TypeError a wrong type deserves."""
+    if isinstance(value, str):
+        raise TypeError(f"{name} must be a list of rule ids, not a string (did you mean {name}=[{value!r}]?)")
+    try:
+        selectors: tuple[object, ...] = tuple(value)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(f"{name} must be a list of rule ids, not {type(value).__name__}") from None
+    wrong = [s for s in selectors if not isinstance(s, str)]
+    if wrong:
+        raise TypeError(f"{name} must hold rule ids (strings), not {wrong[0]!r}")
+    return tuple(map(str, selectors))
+
+
 def check(
     document: object,
     profile: str | None = None,
@@ -56,14 +96,18 @@ def check(
 ) -> Result:
     """Check a parsed document; the profile is inferred when not given.
 
-    The document is a JSON value as `json.load` returns it (dict, list, str, int, float, bool, None);
-    the fast engine reads a tuple as an array where the reference does not, so pass lists.
-    `engine` is one of ENGINES. `ontology` (an `Ontology`, or the path of an ontology file) adds
-    the project's classes and attributes; a broken ontology file raises `OntologyError`.
+    The document is a JSON value as `json.load` returns it (dict, list, str, int, float, bool, None).
+    Anything else (a tuple, a set, NaN, a key that is not a string) is a diagnostic, as in a file,
+    whichever the engine. `warn` and `ignore` are lists of rule ids or prefixes, checked as the CLI
+    checks them (TypeError, ValueError). `engine` is one of ENGINES. `ontology` (an `Ontology`, or
+    the path of an ontology file) adds the project's classes and attributes; a broken ontology file
+    raises `OntologyError`.
     """
-    options = Options(
-        profile, tuple(warn), tuple(ignore), strict, engine=engine, ontology=_ontology(ontology)
-    )
+    warn, ignore = _selectors("warn", warn), _selectors("ignore", ignore)
+    problem = selector_problem(warn, ignore)
+    if problem:
+        raise ValueError(problem)
+    options = Options(profile, warn, ignore, strict, engine=engine, ontology=_ontology(ontology))
     return check_document(document, options)
 
 

@@ -19,14 +19,16 @@ ontology, a facts record) plugs into `_diagnose` (documents) and `check_item` (f
 from __future__ import annotations
 
 import fnmatch
+import math
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from ._diagnostics import Diagnostic, count, passes
-from ._rules import UNTUNABLE
+from ._diagnostics import Diagnostic, as_json, count, passes, pointer_from_path
+from ._rules import MAX_DEPTH, UNTUNABLE
 from ._walk import Item, read_file
 
 if TYPE_CHECKING:
@@ -295,9 +297,67 @@ def _positions(data: bytes, found: tuple[Diagnostic, ...], options: Options) -> 
 
 
 def check_document(document: object, options: Options) -> Result:
-    """Check a parsed document (a JSON value as `json.load` returns it; pass lists, not tuples: the
-    fast engine reads a tuple as an array where the reference does not)."""
+    """Check a parsed document (a JSON value as `json.load` returns it). What no file can hold (NaN,
+    a number beyond a float, a tuple, a set, a key that is not a string) gets the diagnostic a file
+    holding the nearest JSON would, whichever the engine, and the document is not checked further."""
+    not_json = json_value_problems(document)
+    if not_json:
+        inferred = options.profile is None
+        profile = infer_profile(document) if inferred else options.profile
+        return Result(profile, inferred, tuple(not_json), options.strict)
     return _diagnose(document, options)
+
+
+#: The most problems json_value_problems reports in one document (as the loader does for a file).
+MAX_VALUE_PROBLEMS = 20
+
+
+def json_value_problems(document: object) -> list[Diagnostic]:
+    """A diagnostic for each value JSON cannot hold (found without recursion): `json.non-finite` for
+    NaN and infinities, `json.number-range` for an integer beyond a 64-bit float, `json.value` for
+    anything not a JSON value (a tuple, a set, bytes, an object key that is not a string...), and
+    `json.depth` where containers nest deeper than a file may (the same rules a file gets)."""
+    found: list[Diagnostic] = []
+    stack: list[tuple[object, tuple]] = [(document, ())]
+    while stack and len(found) < MAX_VALUE_PROBLEMS:
+        node, path = stack.pop()
+        problem = None
+        if isinstance(node, str | bool) or node is None:
+            continue
+        if isinstance(node, dict | list) and len(path) >= MAX_DEPTH:
+            # As the loader says of a file: the root is level 1, so this container is one too deep.
+            problem = ("json.depth", f"arrays and objects nest more than {MAX_DEPTH} levels deep")
+        elif isinstance(node, dict):
+            keys = [key for key in node if not isinstance(key, str)]
+            if keys:
+                problem = (
+                    "json.value",
+                    f"the object has a key {as_json(keys[0])} (a Python {type(keys[0]).__name__}); "
+                    "JSON object keys are strings",
+                )
+            stack.extend((node[key], (*path, key)) for key in reversed(node) if isinstance(key, str))
+        elif isinstance(node, list):
+            stack.extend((node[i], (*path, i)) for i in reversed(range(len(node))))
+        elif isinstance(node, float):
+            if not math.isfinite(node):
+                written = "NaN" if math.isnan(node) else "Infinity" if node > 0 else "-Infinity"
+                problem = ("json.non-finite", f"{written} is not a JSON number (JSON has no NaN or Infinity)")
+        elif isinstance(node, int):
+            if abs(node) > sys.float_info.max:
+                digits = int(node.bit_length() * 0.30103) + 1
+                problem = (
+                    "json.number-range",
+                    f"an integer of about {digits} digits is too large for a 64-bit float",
+                )
+        else:
+            kind = type(node).__name__
+            hint = "; use a list" if isinstance(node, tuple | set | frozenset) else ""
+            problem = ("json.value", f"a {kind} is not a JSON value{hint}")
+        if problem:
+            found.append(Diagnostic(problem[0], "error", pointer_from_path(path), problem[1]))
+            if problem[0] == "json.depth":
+                break  # one is enough, as for a file
+    return found
 
 
 def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:

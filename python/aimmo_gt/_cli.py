@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import io
 import json
 import os
 import platform
 import re
+import signal
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -16,16 +18,25 @@ from typing import TextIO, cast
 
 from . import _api
 from ._api import PROFILES
+from ._output import Guarded, ReportWriteError, output_is_input
 from ._reporters import REPORTERS, Summary, tool_version
-from ._rules import RULES, UNTUNABLE
-from ._runner import Options, default_jobs, run
+from ._rules import RULES
+from ._runner import Options, WorkerStartError, default_jobs, run
 from ._walk import Walker
 
 #: Exit statuses: a contract (tests/cli/test_exit_codes.py asserts each).
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+#: The run could not complete: the report could not be written (a full disk, an I/O error, standard
+#: output closed), or worker processes could not be started.
+EXIT_FAILED = 3
+#: Ctrl-C (SIGINT): the report holds the files checked so far and says it was interrupted.
 EXIT_INTERRUPTED = 130
+#: --jobs is capped at this many processes per CPU.
+MAX_JOBS_PER_CPU = 4
 
 DEFAULT_MAX_BYTES = 256 * 1024**2
+#: The largest --max-bytes: one byte more is still a valid read size (a C ssize_t).
+MAX_SIZE = sys.maxsize - 1
 
 _EXIT_HELP = """\
 exit status:
@@ -34,7 +45,11 @@ exit status:
      an unreadable or too large file, a symbolic link loop, a JSON error, a schema error
   2  usage error: unknown option or --profile; a rule in --warn/--ignore that does not exist,
      or that says a file could not be read (those cannot be lowered or ignored); a wrong key
-     or value in the configuration file; no file to check in the given paths
+     or value in the configuration file; no file to check in the given paths; an --output
+     that is one of the files to check
+  3  the run could not complete: the report could not be written (a full disk, an I/O
+     error, standard output closed) or worker processes could not be started
+130  interrupted (Ctrl-C): the report holds the files checked so far, marked interrupted
 """
 
 _VALIDATE_EXAMPLES = """\
@@ -55,7 +70,11 @@ def _size(text: str) -> int:
     if not match:
         raise argparse.ArgumentTypeError(f"{text!r} is not a size (examples: 1000000, 64K, 256M, 1G)")
     unit = (match.group(2) or " ")[0].lower()
-    return int(match.group(1)) * {" ": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit]
+    digits = match.group(1).lstrip("0") or "0"
+    if len(digits) > 30:  # far beyond any size (and int() refuses past 4,300 digits)
+        return MAX_SIZE
+    # Reads take a C ssize_t: a larger limit (8589934592G is 2^63) is no limit, not an OverflowError.
+    return min(int(digits) * {" ": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit], MAX_SIZE)
 
 
 def _positive(things: str):
@@ -324,18 +343,8 @@ def use_color(choice: str, stream, environ=os.environ) -> bool:
 
 
 def _selector_problem(selectors) -> str | None:
-    """Why rule selectors (--warn, --ignore) cannot be used, or None."""
-    unknown = _api.check_selectors(selectors)
-    if unknown:
-        named = ", ".join(f"{selector!r}{_did_you_mean(selector)}" for selector in unknown)
-        return f"no rule is named {named}; see 'aimmo-gt rules' for the rule ids"
-    fixed = sorted(set(selectors) & UNTUNABLE)
-    if fixed:
-        return (
-            f"{', '.join(fixed)} cannot be lowered or ignored: such a file was not checked at all "
-            "(a prefix such as 'json.' selects only the rules that can be)"
-        )
-    return None
+    """Why rule selectors (--warn, --ignore) cannot be used, or None (the API says the same)."""
+    return _api.selector_problem(selectors)
 
 
 def _add_config_options(validate: argparse.ArgumentParser) -> None:
@@ -381,14 +390,6 @@ def _config_used(args: argparse.Namespace, config) -> str:
     return "configuration: none found (aimmo-gt.toml, or pyproject.toml with [tool.aimmo-gt], from here up)"
 
 
-def _did_you_mean(selector: str) -> str:
-    import difflib
-
-    families = {rule_id.rsplit(".", 1)[0] + "." for rule_id in RULES}
-    close = difflib.get_close_matches(selector, [*RULES, *sorted(families)], n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def _usage_error(parser: argparse.ArgumentParser, message: str) -> int:
     parser.print_usage(sys.stderr)
     sys.stderr.write(f"{parser.prog}: error: {message}\n")
@@ -396,24 +397,89 @@ def _usage_error(parser: argparse.ArgumentParser, message: str) -> int:
 
 
 def _rules(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    out = _open_output(None)
     if args.format == "json":
         rules = [{"id": r.id, "severity": r.severity, "summary": r.summary} for r in RULES.values()]
-        sys.stdout.write(json.dumps({"rules": rules}, ensure_ascii=False, indent=2) + "\n")
-        return EXIT_VALID
-    width = max(map(len, RULES))
-    for rule in RULES.values():
-        sys.stdout.write(f"{rule.id:<{width}}  {rule.severity:<7}  {rule.summary}\n")
+        out.write(json.dumps({"rules": rules}, ensure_ascii=False, indent=2) + "\n")
+    else:
+        width = max(map(len, RULES))
+        for rule in RULES.values():
+            out.write(f"{rule.id:<{width}}  {rule.severity:<7}  {rule.summary}\n")
+    out.flush()
     return EXIT_VALID
 
 
-def _open_output(path: str | None):
+def _open_output(path: str | None) -> Guarded:
+    """The report's destination; its write errors become ReportWriteError (see EXIT_FAILED)."""
     if path is None:
         stream = sys.stdout
+        if stream is None:  # started with standard output closed (`>&-`)
+            raise ReportWriteError("standard output", OSError(errno.EBADF, "standard output is closed"))
         # Messages quote the input, which may hold anything (a lone surrogate from a \ud800 escape).
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backslashreplace")
-        return contextlib.nullcontext(stream)
-    return open(path, "w", encoding="utf-8", errors="backslashreplace", newline="\n")
+        return Guarded(stream, "standard output")
+    handle = open(path, "w", encoding="utf-8", errors="backslashreplace", newline="\n")  # noqa: SIM115
+    return Guarded(handle, repr(path))
+
+
+def _cap_jobs(requested: int | None, err) -> int:
+    """--jobs, at most MAX_JOBS_PER_CPU times the CPUs: more processes only add memory and forks."""
+    cpus = default_jobs()
+    if requested is None:
+        return cpus
+    cap = MAX_JOBS_PER_CPU * cpus
+    if requested > cap:
+        err.write(
+            f"aimmo-gt: --jobs {requested} is more than {cap} ({MAX_JOBS_PER_CPU} per CPU); using {cap}\n"
+        )
+        return cap
+    return requested
+
+
+class _Interrupts:
+    """Ctrl-C during a run: the first stops it (the report is finished with the files checked so
+    far, marked interrupted; exit 130); a second ends the process at once. A report entry being
+    written when the first comes is finished first, so that the report always parses."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.deferring = False
+        self.pending = False
+
+    def _handler(self, signum, frame) -> None:
+        self.count += 1
+        if self.count > 1:
+            with contextlib.suppress(OSError):
+                os.write(2, b"\ninterrupted again: stopped at once\n")
+            os._exit(EXIT_INTERRUPTED)
+        if self.deferring:
+            self.pending = True
+            return
+        raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def installed(self):
+        try:
+            previous = signal.signal(signal.SIGINT, self._handler)
+        except ValueError:  # not the main thread (the CLI called from a thread): Python's default
+            yield
+            return
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    @contextlib.contextmanager
+    def deferred(self):
+        self.deferring = True
+        try:
+            yield
+        finally:
+            self.deferring = False
+        if self.pending:
+            self.pending = False
+            raise KeyboardInterrupt
 
 
 def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -440,51 +506,95 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         ontology=ontology,
         overrides=config.overrides if config else (),
     )
-    jobs = args.jobs or default_jobs()
-    try:
-        output = _open_output(args.output)
-    except OSError as error:
-        return _usage_error(parser, f"cannot write {args.output!r}: {error.strerror}")
-    # The report may be written inside a walked directory; it is not a GT file.
+    err = sys.stderr
+    jobs = _cap_jobs(args.jobs, err)
+    # The report may be written inside a walked directory; it is not a GT file (nor is the ontology).
     skip = [args.output] if args.output else []
-    if args.ontology:  # nor is the ontology
+    if args.ontology:
         skip.append(args.ontology)
 
     def walker() -> Walker:
         return Walker(exclude=args.exclude, jsonl=args.jsonl, max_bytes=args.max_bytes, skip=skip)
 
+    if args.output:
+        probe = walker()
+        overwritten = output_is_input(args.output, args.paths, probe.suffix, probe.excluded)
+        if overwritten:
+            return _usage_error(
+                parser,
+                f"--output {args.output!r} {overwritten}: writing the report would destroy it before "
+                "it is read; choose another file",
+            )
+    try:
+        output = _open_output(args.output)
+    except OSError as error:
+        return _usage_error(parser, f"cannot write {args.output!r}: {error.strerror}")
+    except ReportWriteError as error:
+        err.write(f"{parser.prog}: error: {error}\n")
+        return EXIT_FAILED
     summary = Summary()
-    progress = Progress(sys.stderr, enabled=not args.quiet and sys.stderr.isatty())
+    progress = Progress(err, enabled=not args.quiet and err.isatty())
     if not args.jsonl:  # counting JSON Lines documents would read every file twice: counted as they go
         count_ahead(progress, args.paths, lambda: sum(1 for _ in walker().items(args.paths)))
     hint = _JsonlHint(args.jsonl)
-    with output as plain:
-        color = args.format == "text" and use_color(args.color, plain)
-        # On a terminal, the progress line is taken off the screen before any report line.
-        stream = plain
-        if progress.enabled and plain.isatty():
-            stream = cast(TextIO, ErasingStream(plain, progress))
-        reporter = REPORTERS[args.format](
-            stream, verbose=args.verbose, quiet=args.quiet, color=color, max_problems=args.max_problems
-        )
-        reporter.start()
-        try:
-            for report in run(walker().items(args.paths), options, max_bytes=args.max_bytes, jobs=jobs):
-                summary.add(report)
-                hint.add(report)
-                reporter.file(report)
-                if stream is not plain:
-                    plain.flush()
-                progress.update(summary.files, summary.invalid, summary.errors)
-        finally:
-            progress.close()
-        exit_code = EXIT_INVALID if summary.invalid else EXIT_VALID
-        if summary.files == 0:
-            exit_code = EXIT_USAGE
-        reporter.finish(summary, exit_code)
-    hint.write(sys.stderr)
-    if summary.files == 0:
-        sys.stderr.write(
+    interrupts = _Interrupts()
+    failure: Exception | None = None
+    try:
+        with interrupts.installed():
+            plain = cast(TextIO, output)
+            color = args.format == "text" and use_color(args.color, plain)
+            # On a terminal, the progress line is taken off the screen before any report line.
+            stream = plain
+            if progress.enabled and plain.isatty():
+                stream = cast(TextIO, ErasingStream(plain, progress))
+            reporter = REPORTERS[args.format](
+                stream, verbose=args.verbose, quiet=args.quiet, color=color, max_problems=args.max_problems
+            )
+            reports = run(walker().items(args.paths), options, max_bytes=args.max_bytes, jobs=jobs)
+            try:
+                with interrupts.deferred():
+                    reporter.start()
+                for report in reports:
+                    summary.add(report)
+                    hint.add(report)
+                    with interrupts.deferred():
+                        reporter.file(report)
+                        if stream is not plain:
+                            plain.flush()
+                    progress.update(summary.files, summary.invalid, summary.errors)
+            except KeyboardInterrupt:
+                summary.interrupted = True
+            except WorkerStartError as error:
+                summary.interrupted = True
+                failure = error
+            finally:
+                reports.close()  # a parallel run stops its workers now
+                progress.close()
+            if failure is not None:
+                exit_code = EXIT_FAILED
+            elif summary.interrupted:
+                exit_code = EXIT_INTERRUPTED
+            elif summary.files == 0:
+                exit_code = EXIT_USAGE
+            else:
+                exit_code = EXIT_INVALID if summary.invalid else EXIT_VALID
+            with interrupts.deferred():
+                reporter.finish(summary, exit_code)
+                output.flush()
+    except ReportWriteError as error:
+        err.write(f"{parser.prog}: error: {error}\n")
+        return EXIT_FAILED
+    finally:
+        if args.output:
+            with contextlib.suppress(OSError, ReportWriteError):
+                output.close()
+    hint.write(err)
+    if failure is not None:
+        err.write(f"{parser.prog}: error: {failure}\n")
+    elif summary.interrupted:
+        err.write(f"interrupted: the report holds the {summary.files} files checked so far\n")
+    elif summary.files == 0:
+        err.write(
             f"{parser.prog}: error: no {'*.jsonl' if args.jsonl else '*.json'} file to check in the "
             "given paths (a directory is searched for them; --exclude may have left out the rest)\n"
         )
@@ -675,6 +785,8 @@ class _JsonlHint:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; return its exit status (see _EXIT_HELP)."""
+    if sys.stderr is None:  # started with standard error closed (`2>&-`): messages go nowhere
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -694,9 +806,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return EXIT_INTERRUPTED
+    except ReportWriteError as error:
+        sys.stderr.write(f"{parser.prog}: error: {error}\n")
+        return EXIT_FAILED
     except BrokenPipeError:
         # The reader went away (`aimmo-gt validate ... | head`): stop quietly, and keep Python from
         # complaining again when it flushes stdout at exit.
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, AttributeError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_INVALID

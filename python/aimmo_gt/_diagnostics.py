@@ -47,8 +47,19 @@ def as_json(value: object) -> str:
     sys.get_int_max_str_digits() digits: such a number is described, not written.)"""
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 14_000:
         return f"a {int(value.bit_length() * 0.30103) + 1}-digit number"
+    if isinstance(value, str) and len(value) > _VALUE_CHARS:
+        # Cut before writing: a 20 MB value is not copied to be cut (and its length is said).
+        return (
+            json.dumps(value[: _VALUE_CHARS - 2], ensure_ascii=False)[:-1] + f'…" ({len(value):,} characters)'
+        )
     try:
         text = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):  # not JSON (a Python document may hold anything): say what it is
         text = f"a Python {type(value).__name__}"
-    return text if len(text) <= _VALUE_CHARS else text[: _VALUE_CHARS - 1] + "…"
+    if len(text) <= _VALUE_CHARS:
+        return text
+    if isinstance(value, list | dict):
+        size = f" ({len(value):,} {'item' if len(value) == 1 else 'items'})"
+    else:
+        size = f" ({len(text):,} characters)"
+    return text[: _VALUE_CHARS - 1] + "…" + size

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
+from itertools import islice
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from ._diagnostics import Severity, as_json
@@ -209,22 +210,28 @@ def _rotated_within(instance, size) -> Errors:
 _RUN = re.compile(r"([0-9]+)([TF])")
 
 
-def mask_runs(mask: str) -> list[int] | None:
-    """The run counts of a well-formed run-length string, else None."""
+def mask_counts(mask: str) -> list[str] | None:
+    """The run counts of a well-formed run-length string, as written (digits), else None."""
     counts = []
     position = 0
     while position < len(mask):
         match = _RUN.match(mask, position)
         if not match or match.group(1)[0] == "0":
             return None
-        counts.append(_int(match.group(1)))
+        counts.append(match.group(1))
         position = match.end()
     return counts or None
 
 
+def mask_runs(mask: str) -> list[int] | None:
+    """The run counts of a well-formed run-length string, else None."""
+    counts = mask_counts(mask)
+    return None if counts is None else [_int(count) for count in counts]
+
+
 def runLength(validator, value, instance, schema) -> Errors:
     # An empty string is the schema's minLength to report.
-    if not (value and isinstance(instance, str) and instance) or mask_runs(instance) is not None:
+    if not (value and isinstance(instance, str) and instance) or mask_counts(instance) is not None:
         return
     position, run = 0, 1
     while position < len(instance):
@@ -273,19 +280,35 @@ def maskArea(validator, names, instance, schema) -> Errors:
     mask, bound = instance.get(names["mask"]), instance.get(names["bound"])
     if not (isinstance(mask, str) and _is_bound(bound)):
         return
-    counts = mask_runs(mask)
+    counts = mask_counts(mask)
     (y1, x1), (y2, x2) = bound
     if counts is None or x2 < x1 or y2 < y1:
         return  # runLength and boundOrder say what is wrong
-    total = sum(counts)
     exclusive, inclusive = mask_areas(y1, x1, y2, x2)
-    if total != exclusive and total != inclusive:
-        also = "" if inclusive is None else f" (or {_fmt(inclusive)} counting its bottom and right edges)"
+    also = "" if inclusive is None else f" (or {_fmt(inclusive)} counting its bottom and right edges)"
+    covers = f"its bound [[top, left], [bottom, right]] = {as_json(bound)} covers {_fmt(exclusive)}{also}"
+    # Counts are positive, so one with more digits than the larger area cannot add up to it; a long
+    # one is not converted (int() of n digits takes time quadratic in n: minutes for 10^7 digits).
+    longest = max(map(len, counts))
+    if longest > max(_digits_above(max(exclusive, inclusive or 0)), _LONG_COUNT):
         yield ValidationError(
-            f"the mask's runs add up to {_fmt(total)} pixels but its bound [[top, left], [bottom, right]] "
-            f"= {as_json(bound)} covers {_fmt(exclusive)}{also}",
-            path=[names["mask"]],
+            f"the mask has a run count of {longest:,} digits, more pixels than {covers}", path=[names["mask"]]
         )
+        return
+    total = sum(map(_int, counts))
+    if total != exclusive and total != inclusive:
+        yield ValidationError(
+            f"the mask's runs add up to {_fmt(total)} pixels but {covers}", path=[names["mask"]]
+        )
+
+
+#: Digits of a count beyond which it is not converted to a number: far above any image's area.
+_LONG_COUNT = 4000
+
+
+def _digits_above(value: float) -> int:
+    """A number of digits that every integer greater than `value` >= 0 written with more digits exceeds."""
+    return int(int(value).bit_length() * 0.30103) + 2
 
 
 #: Non-negative integers written without leading zeros (`0` itself is an index), joined by '-'.
@@ -328,9 +351,11 @@ def keysOf(validator, mapping, instance, schema) -> Errors:
         names, keys = instance.get(array_name), instance.get(object_name)
         if not (isinstance(names, list) and isinstance(keys, dict)):
             continue
+        known = None  # the names listed in a message, made once (not once per unknown name)
         for i, name in enumerate(names):
             if isinstance(name, str) and name not in keys:
-                known = ", ".join(map(as_json, list(keys)[:8])) + (", ..." if len(keys) > 8 else "")
+                if known is None:
+                    known = ", ".join(map(as_json, islice(keys, 8))) + (", ..." if len(keys) > 8 else "")
                 yield ValidationError(
                     f"{as_json(name)} in {array_name} is not a name in {object_name} ({known})",
                     path=[array_name, i],

@@ -7,6 +7,7 @@ import math
 import re
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
+from json.decoder import scanstring  # type: ignore[attr-defined]  # json's C string scanner; not in the stubs
 
 from ._diagnostics import Diagnostic, Severity, as_json, pointer_from_path
 from ._rules import MAX_DEPTH
@@ -277,10 +278,12 @@ def _depth_exceeds(document: object, limit: int) -> bool:
 
 _JSON_LITERALS = frozenset(("true", "false", "null"))
 
+# No pattern for strings: `"(?:[^"\\]|\\.)*"` costs sre ~170 bytes of backtracking stack per
+# character (a 100 MB string would take 17 GB); json's own C scanner reads them in linear memory.
 _TOKEN = re.compile(
     r"""
     (?P<space>[ \t\r\n]+)
-    |(?P<string>"(?:[^"\\]|\\.)*")
+    |(?P<string>")
     |(?P<punct>[{}\[\]:,])
     |(?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
     |(?P<literal>true|false|null|NaN|-?Infinity)
@@ -324,6 +327,12 @@ def scan(text: str) -> Iterator[Event]:
             continue
         token = match.group()
         frame = stack[-1] if stack else None
+        decoded = ""
+        if kind == "string":
+            try:
+                decoded, position = scanstring(text, position, False)
+            except ValueError:
+                return
         if token in ("}", "]"):
             if not stack:
                 return
@@ -340,10 +349,8 @@ def scan(text: str) -> Iterator[Event]:
             assert frame is not None  # a key is expected only inside an object
             if kind != "string":
                 return
-            try:
-                key = json.loads(token)
-            except ValueError:
-                key = token[1:-1]
+            key = decoded
+            token = text[match.start() : position]
             pointer = frame[1] + "/" + _escape(key)
             duplicate = key in frame[3]
             frame[3].add(key)
@@ -438,5 +445,6 @@ __all__ = [
     "load_positioned",
     "locate",
     "pointer_from_path",
+    "positions",
     "scan",
 ]

@@ -7,7 +7,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import PurePath
@@ -16,6 +15,7 @@ from urllib.parse import quote
 
 from ._check import FileReport
 from ._diagnostics import Diagnostic
+from ._output import escape, json_text, spool
 from ._rules import RULES
 
 if TYPE_CHECKING:
@@ -39,6 +39,8 @@ class Summary:
     def __init__(self) -> None:
         self.files = self.valid = self.invalid = self.errors = self.warnings = 0
         self.rules: Counter[str] = Counter()
+        #: Ctrl-C (or a failure) stopped the run: the counts are those of the files checked so far.
+        self.interrupted = False
 
     def add(self, report: FileReport) -> None:
         self.files += 1
@@ -54,7 +56,7 @@ class Summary:
             self.rules[diagnostic.rule] += 1
 
     def as_dict(self) -> dict:
-        return {
+        counts = {
             "files": self.files,
             "valid": self.valid,
             "invalid": self.invalid,
@@ -62,6 +64,7 @@ class Summary:
             "warnings": self.warnings,
             "rules": dict(sorted(self.rules.items())),
         }
+        return {**counts, "interrupted": True} if self.interrupted else counts
 
 
 class Reporter:
@@ -152,7 +155,7 @@ class TextReporter(Reporter):
             profile = report.profile or "union of all types"
             how = ", inferred" if report.inferred and report.profile else ""
             status = "ok" if report.valid else self.paint("invalid", "invalid")
-            write(f"{report.path}: {status} (profile: {profile}{how})\n")
+            write(f"{escape(report.path)}: {status} (profile: {profile}{how})\n")
         for diagnostic, line, column in _with_positions(report):
             if not self.shown.take(diagnostic.rule):
                 continue
@@ -162,7 +165,9 @@ class TextReporter(Reporter):
                 place += f": {diagnostic.pointer}"
             rule = self.paint(diagnostic.rule, diagnostic.severity)
             severity = f" {self.paint('(warning)', 'warning')}" if diagnostic.severity == "warning" else ""
-            write(f"{place}: {rule}{severity}: {diagnostic.message}\n")
+            # Paths, pointers and messages come from the input: escaped first (coloured after), they
+            # cannot forge a line or send a terminal an escape sequence.
+            write(f"{escape(place)}: {rule}{severity}: {escape(diagnostic.message)}\n")
 
     def finish(self, summary: Summary, exit_code: int) -> None:
         write = self.stream.write
@@ -175,6 +180,8 @@ class TextReporter(Reporter):
         invalid = f"{summary.invalid} invalid"
         errors = _plural(summary.errors, "error")
         warnings = _plural(summary.warnings, "warning")
+        if summary.interrupted:
+            write("interrupted: ")
         write(
             f"{_plural(summary.files, 'file')} checked: {valid}, "
             f"{paint(invalid, 'invalid') if summary.invalid else invalid} "
@@ -205,11 +212,11 @@ class JsonReporter(Reporter):
                 for diagnostic, line, column in _with_positions(report)
             ],
         }
-        self.stream.write(("\n  " if self.first else ",\n  ") + json.dumps(entry, ensure_ascii=False))
+        self.stream.write(("\n  " if self.first else ",\n  ") + json_text(entry))
         self.first = False
 
     def finish(self, summary: Summary, exit_code: int) -> None:
-        self.stream.write(f'\n],\n"summary": {json.dumps(summary.as_dict(), ensure_ascii=False)}}}\n')
+        self.stream.write(f'\n],\n"summary": {json_text(summary.as_dict())}}}\n')
 
 
 # XML 1.0 cannot hold these characters at all, escaped or not.
@@ -232,7 +239,7 @@ class JunitReporter(Reporter):
     """
 
     def start(self) -> None:
-        self.spool = tempfile.TemporaryFile("w+", encoding="utf-8", errors="backslashreplace")  # noqa: SIM115
+        self.spool = spool()
 
     def file(self, report: FileReport) -> None:
         classname = f"{TOOL}.{report.profile or 'union'}"
@@ -325,16 +332,16 @@ class SarifReporter(Reporter):
                     "document": report.path,
                 },
             )
-            self.stream.write(("\n" if self.first else ",\n") + json.dumps(result, ensure_ascii=False))
+            self.stream.write(("\n" if self.first else ",\n") + json_text(result))
             self.first = False
 
     def finish(self, summary: Summary, exit_code: int) -> None:
         invocation = {
-            "executionSuccessful": True,
+            "executionSuccessful": not summary.interrupted,
             "exitCode": exit_code,
             "properties": {"summary": summary.as_dict()},
         }
-        self.stream.write('\n], "invocations": [' + json.dumps(invocation, ensure_ascii=False) + "]}]}\n")
+        self.stream.write('\n], "invocations": [' + json_text(invocation) + "]}]}\n")
 
 
 def _command_data(text: str) -> str:

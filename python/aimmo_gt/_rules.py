@@ -44,6 +44,11 @@ INPUT_RULES = _table(
     ("json.number-range", "error", "A number is too large to be represented as a 64-bit float."),
     ("json.root-type", "error", "The document is not a JSON object."),
     (
+        "json.value",
+        "error",
+        "A document given to the API holds what JSON cannot (a tuple, a set, a key that is not a string...).",
+    ),
+    (
         "internal.error",
         "error",
         "The validator itself failed on this file (a bug: please report it); the run went on.",
@@ -57,7 +62,7 @@ MAX_DEPTH = 64
 #: or an unchecked file would count as valid.
 UNTUNABLE = frozenset(
     {"file.unreadable", "file.too-large", "json.empty", "json.encoding", "json.parse", "json.non-finite"}
-    | {"json.depth", "json.number-range", "json.root-type", "internal.error"}
+    | {"json.depth", "json.number-range", "json.root-type", "json.value", "internal.error"}
 )
 
 #: Structural rules: the JSON Schema keyword that failed, named after the keyword.

@@ -5,20 +5,24 @@ Scheduling only: what one item's report is, is `_check.check_batch`'s business (
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from itertools import chain, islice
 
 # Options, FileReport and check_item are imported from here by code written before _check existed.
 from ._check import FileReport, Options, check_batch, check_item  # noqa: F401
+from ._diagnostics import Diagnostic
 from ._walk import Item
 
 #: Items sent to a worker at once: large enough that inter-process overhead stays small next to
 #: checking, small enough that a slow file does not hold many finished ones back.
 BATCH = 32
+#: Bytes of documents read ahead (JSON Lines, stdin) per batch: a batch of large lines holds one.
+BATCH_BYTES = 1 << 20
 #: Batches in flight per worker: bounds memory (reports wait in order) while keeping workers busy.
 WINDOW_PER_JOB = 4
 
@@ -49,30 +53,147 @@ def _worker_init() -> None:
 
 
 def _batches(items: Iterable[Item]) -> Iterator[list[Item]]:
-    iterator = iter(items)
-    while batch := list(islice(iterator, BATCH)):
+    batch: list[Item] = []
+    size = 0
+    for item in items:
+        batch.append(item)
+        size += _size(item)
+        if len(batch) >= BATCH or size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
         yield batch
 
 
-def run(items: Iterable[Item], options: Options, *, max_bytes: int, jobs: int = 1) -> Iterator[FileReport]:
+def _size(item: Item) -> int:
+    """The bytes an item holds (JSON Lines lines and stdin are read before they are checked)."""
+    return len(item.data) if item.data is not None else 0
+
+
+def run(
+    items: Iterable[Item], options: Options, *, max_bytes: int, jobs: int = 1
+) -> Generator[FileReport, None, None]:
     """Check every item and yield its report, in the order of `items` whatever `jobs` is."""
+    if jobs <= 1:
+        # One item at a time, nothing read ahead: memory holds one document.
+        for item in items:
+            yield from check_batch((item,), options, max_bytes)
+        return
     batches = _batches(items)
     head = list(islice(batches, 2))
-    if jobs <= 1 or len(head) < 2:
+    if len(head) < 2:
         # One batch or less: starting processes would cost more than it saves.
-        for batch in chain(head, batches):
+        for batch in head:
             yield from check_batch(batch, options, max_bytes)
         return
+    from concurrent.futures.process import BrokenProcessPool
+
     window: deque = deque()
-    pool = sys.modules[__name__].ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init)
+    in_flight = 0  # bytes of the batches in the window: a few documents, whatever their size
+    pool = _start_pool(jobs)
+
+    def submit(batch: list[Item]):
+        nonlocal pool
+        try:
+            return pool.submit(check_batch, batch, options, max_bytes)
+        except BrokenProcessPool:  # a worker died: its batches are checked apart, the run goes on
+            _stop(pool)
+            pool = _start_pool(jobs)
+            return pool.submit(check_batch, batch, options, max_bytes)
+        except OSError as error:  # fork failed (too many processes, no memory)
+            raise WorkerStartError(jobs, error) from None
+
+    def collect(future, batch: list[Item]) -> list[FileReport]:
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            return _apart(batch, options, max_bytes)
+
     try:
-        for batch in head:
-            window.append(pool.submit(check_batch, batch, options, max_bytes))
-        for batch in batches:
-            window.append(pool.submit(check_batch, batch, options, max_bytes))
-            if len(window) >= jobs * WINDOW_PER_JOB:
-                yield from window.popleft().result()
+        for batch in chain(head, batches):
+            size = sum(map(_size, batch))
+            window.append((submit(batch), batch, size))
+            in_flight += size
+            while window and (len(window) >= jobs * WINDOW_PER_JOB or in_flight > jobs * BATCH_BYTES):
+                future, done, size = window.popleft()
+                in_flight -= size
+                yield from collect(future, done)
         while window:
-            yield from window.popleft().result()
+            future, done, _ = window.popleft()
+            yield from collect(future, done)
+    except BaseException:
+        # Ctrl-C, a failed fork, a reader gone: stop at once. Waiting for the workers (which ignore
+        # Ctrl-C and may be deep in a large file) made a second Ctrl-C deadlock the run.
+        _stop(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+class WorkerStartError(RuntimeError):
+    """Worker processes could not be started (fork failed): the run cannot go on as asked."""
+
+    def __init__(self, jobs: int, error: OSError):
+        reason = error.strerror or str(error) or type(error).__name__
+        super().__init__(f"cannot start {jobs} worker processes ({reason}); try a smaller --jobs")
+
+
+def _start_pool(jobs: int):
+    try:
+        return sys.modules[__name__].ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init)
+    except OSError as error:
+        raise WorkerStartError(jobs, error) from None
+
+
+def _stop(pool) -> None:
+    """End a pool now: cancel what has not started and kill the workers (no public way in 3.11)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # shutdown() forgets them
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _apart(batch: list[Item], options: Options, max_bytes: int) -> list[FileReport]:
+    """A batch whose worker died (the out-of-memory killer, a crash): checked again in a process of
+    its own, then file by file, so that only a file that kills its process again is lost, and it
+    becomes an internal.error naming the cause."""
+    reports, exit_code = _in_child(batch, options, max_bytes)
+    if reports is not None:
+        return reports
+    if len(batch) > 1:
+        return [report for item in batch for report in _apart([item], options, max_bytes)]
+    [item] = batch
+    cause = f"ended with exit status {exit_code}"
+    if exit_code is not None and exit_code < 0:
+        with contextlib.suppress(ValueError):
+            cause = f"was killed by {signal.Signals(-exit_code).name}"
+    if exit_code == -signal.SIGKILL:
+        cause += " (as the out-of-memory killer does)"
+    message = f"the process checking this file {cause}; the file was not checked, the run went on"
+    failure = Diagnostic("internal.error", "error", "", message)
+    return [FileReport(item.display, False, None, False, (failure,), (None,), item.file, item.line)]
+
+
+def _child(send, batch: list[Item], options: Options, max_bytes: int) -> None:
+    _worker_init()
+    send.send(check_batch(batch, options, max_bytes))
+    send.close()
+
+
+def _in_child(
+    batch: list[Item], options: Options, max_bytes: int
+) -> tuple[list[FileReport] | None, int | None]:
+    import multiprocessing
+
+    receive, send = multiprocessing.Pipe(duplex=False)
+    process = multiprocessing.Process(target=_child, args=(send, batch, options, max_bytes), daemon=True)
+    process.start()
+    send.close()
+    try:
+        reports = receive.recv()
+    except EOFError:
+        reports = None
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        receive.close()
+        process.join()
+    return reports, process.exitcode

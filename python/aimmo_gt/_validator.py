@@ -34,10 +34,20 @@ def additionalProperties(validator, additional, instance, schema) -> Iterator[Va
         return
     known = schema.get("properties", {})
     patterns = schema.get("patternProperties", {})
+    names = list(known)
+    longest = max(map(len, names), default=0)
     for key in instance:
-        if key in known or any(re.search(pattern, key) for pattern in patterns):
+        # A key that is not a string (a dict built in Python) cannot be a property of the format.
+        text = key if isinstance(key, str) else None
+        if text is not None and (text in known or any(re.search(pattern, text) for pattern in patterns)):
             continue
-        close = difflib.get_close_matches(key, list(known), n=1)
+        # difflib's cutoff (0.6) cannot be met by a key over 3 times the longest name, and a long
+        # key would cost difflib tens of bytes per character.
+        close = (
+            difflib.get_close_matches(text, names, n=1)
+            if text is not None and len(text) <= 3 * longest
+            else []
+        )
         hint = f"; did you mean {as_json(close[0])}?" if close else f" (expected: {', '.join(known)})"
         yield ValidationError(f"unknown property {as_json(key)}{hint}", path=[key])
 
@@ -49,6 +59,33 @@ def required(validator, names, instance, schema) -> Iterator[ValidationError]:
     for name in names:
         if name not in instance:
             yield ValidationError(f"{as_json(name)} is required")
+
+
+def uniqueItems(validator, unique, instance, schema) -> Iterator[ValidationError]:
+    """As the standard keyword, in linear time: jsonschema's falls back to comparing every pair when
+    the items cannot be sorted (one number among strings), quadratic in their number."""
+    if not (unique and isinstance(instance, list)):
+        return
+    seen = set()
+    for item in instance:
+        key = _identity(item)
+        if key in seen:
+            yield ValidationError(f"{as_json(instance)} has non-unique elements")
+            return
+        seen.add(key)
+
+
+def _identity(value: object) -> object:
+    """A hashable value equal for equal JSON values (1 and 1.0 are equal, true and 1 are not)."""
+    if isinstance(value, bool) or value is None:
+        return (type(value), value)
+    if isinstance(value, list | tuple):
+        return ("array", tuple(map(_identity, value)))
+    if isinstance(value, dict):
+        return ("object", frozenset((key, _identity(item)) for key, item in value.items()))
+    if isinstance(value, int | float | str):
+        return value
+    return ("other", id(value))
 
 
 def properties(validator, properties, instance, schema) -> Iterator[ValidationError]:
@@ -173,6 +210,7 @@ def _create(vocabulary: bool):
     table = dict(Draft202012Validator.VALIDATORS)
     table["additionalProperties"] = additionalProperties
     table["properties"] = properties
+    table["uniqueItems"] = uniqueItems
     table["required"] = required
     table["items"] = items
     table["allOf"] = allOf

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import fnmatch
 import os
 import stat
@@ -73,19 +74,57 @@ def read_limited(stream: BinaryIO, max_bytes: int, size_hint: int = 0) -> bytes:
 def read_file(path: str, max_bytes: int) -> tuple[bytes | None, list[Diagnostic]]:
     """The file's bytes, or the diagnostic that says why they could not be had."""
     try:
-        with open(path, "rb", buffering=0) as handle:
+        with open_regular(path) as handle:
             size = os.fstat(handle.fileno()).st_size
             if size > max_bytes:
                 message = f"{size} bytes is more than --max-bytes {max_bytes}; not read"
                 return None, [Diagnostic("file.too-large", "error", "", message)]
-            # A file that grows while read, or has no size (a pipe), is caught by the limit.
+            # A file that grows while read is caught by the limit.
             data = read_limited(handle, max_bytes, size)
+    except NotRegular as error:
+        return None, [Diagnostic("file.unreadable", "error", "", str(error))]
     except OSError as error:
         return None, [Diagnostic("file.unreadable", "error", "", _os_message(error))]
     if len(data) > max_bytes:
         message = f"more than --max-bytes {max_bytes} bytes; not read"
         return None, [Diagnostic("file.too-large", "error", "", message)]
     return data, []
+
+
+class NotRegular(OSError):
+    """A path names a FIFO, a device, a socket: reading it could block forever or never end."""
+
+
+def _kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, "a directory"),
+    ):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def not_regular_message(mode: int) -> str:
+    return f"not a regular file ({_kind(mode)}); not read"
+
+
+def open_regular(path: str, buffering: int = 0) -> BinaryIO:
+    """Open a regular file for reading, never blocking: a FIFO (named, or swapped in after the walk)
+    would block `open()` until a writer comes, a device would never end; both raise NotRegular."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegular(not_regular_message(mode))
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb", buffering=buffering)
 
 
 def _os_message(error: OSError) -> str:
@@ -111,8 +150,11 @@ class Walker:
         self.stdin = stdin
         self.suffix = ".jsonl" if jsonl else ".json"
         # Files never walked into, by device and inode: the report being written (`-o export/r.json`).
-        self.skip = set()
-        for path in skip:
+        self.skip: set[tuple[int, int]] = set()
+        self.skip_files(skip)
+
+    def skip_files(self, paths: Iterable[str]) -> None:
+        for path in paths:
             with contextlib.suppress(OSError):
                 info = os.stat(path)
                 self.skip.add((info.st_dev, info.st_ino))
@@ -147,6 +189,9 @@ class Walker:
             yield Item(display, path=path, file=display)
 
     def _stdin(self) -> Iterator[Item]:
+        if self.stdin is None and sys.stdin is None:  # started with standard input closed (`<&-`)
+            yield _unreadable(STDIN, "cannot read: standard input is closed")
+            return
         stream = self.stdin if self.stdin is not None else sys.stdin.buffer
         if self.jsonl:
             yield from self._read_lines(STDIN, stream)
@@ -159,7 +204,12 @@ class Walker:
 
     def _lines(self, display: str, path: str) -> Iterator[Item]:
         try:
-            handle = open(path, "rb")  # noqa: SIM115 (closed below; a generator cannot use `with` across yields cleanly)
+            # Buffered: readline() on an unbuffered file reads a byte per system call. Closed below
+            # (a generator cannot use `with` across yields cleanly).
+            handle = open_regular(path, buffering=-1)
+        except NotRegular as error:
+            yield _unreadable(display, str(error))
+            return
         except OSError as error:
             yield _unreadable(display, _os_message(error))
             return
@@ -179,9 +229,18 @@ class Walker:
                 break
             number += 1
             if len(line) > self.max_bytes and not line.endswith(b"\n"):
-                # Skip the rest of the over-long line without holding it.
-                while (rest := stream.readline(self.max_bytes + 1)) and not rest.endswith(b"\n"):
-                    pass
+                # Skip the rest of the over-long line without holding it; bytes no JSON text holds
+                # (a NUL: /dev/zero on standard input) mean no newline may ever come.
+                rest = line
+                while b"\0" not in rest and (rest := stream.readline(self.max_bytes + 1)):
+                    if rest.endswith(b"\n"):
+                        break
+                if b"\0" in rest:
+                    yield _unreadable(
+                        f"{display}:{number}",
+                        "the input holds NUL bytes: it is not JSON Lines; the rest was not read",
+                    )
+                    return
                 documents += 1
                 yield _too_large(f"{display}:{number}", "the line", self.max_bytes, display, number)
                 continue
@@ -202,34 +261,74 @@ class Walker:
             return
         yield from self._walk(root, {(info.st_dev, info.st_ino): root})
 
-    def _walk(self, directory: str, ancestors: dict[tuple[int, int], str]) -> Iterator[Item]:
+    def _listing(self, directory: str) -> list[tuple[str, bool]] | Item:
+        """The sorted names in a directory, each with whether its entry is a directory (known without
+        a stat, which fails for a path longer than PATH_MAX); or the item reporting why it cannot be read."""
         try:
             with os.scandir(directory) as entries:
-                names = sorted(entry.name for entry in entries)
+                return sorted((entry.name, _entry_is_dir(entry)) for entry in entries)
         except OSError as error:
-            yield _unreadable(printable(directory), _os_message(error))
+            return _unreadable(printable(directory), _os_message(error))
+
+    def _walk(self, root: str, ancestors: dict[tuple[int, int], str]) -> Iterator[Item]:
+        # An explicit stack of open directories, not recursion: nesting is not bounded by Python's
+        # recursion limit (1,000 levels crashed the walk).
+        listing = self._listing(root)
+        if isinstance(listing, Item):
+            yield listing
             return
-        for name in names:
+        stack: list[tuple[str, tuple[int, int] | None, Iterator[tuple[str, bool]]]] = [
+            (root, None, iter(listing))
+        ]
+        while stack:
+            directory, key, names = stack[-1]
+            entry = next(names, None)
+            if entry is None:
+                stack.pop()
+                if key is not None:
+                    del ancestors[key]
+                continue
+            name, entry_is_dir = entry
             path = os.path.join(directory, name)
             if self.excluded(path):
                 continue
             try:
                 info = os.stat(path)
-            except OSError:
+            except OSError as error:
+                if error.errno == errno.ENAMETOOLONG and (entry_is_dir or name.lower().endswith(self.suffix)):
+                    # Every file found is checked or reported: a folder past PATH_MAX was skipped silently.
+                    what = "directory" if entry_is_dir else "file"
+                    yield _unreadable(
+                        printable(path), f"the path of this {what} is longer than the system allows; not read"
+                    )
+                    continue
                 info = None  # a dangling symlink: read (and reported) below when its name matches
             if info is not None and stat.S_ISDIR(info.st_mode):
-                key = (info.st_dev, info.st_ino)
-                if key in ancestors:
-                    target = printable(ancestors[key])
+                inode = (info.st_dev, info.st_ino)
+                if inode in ancestors:
+                    target = printable(ancestors[inode])
                     yield _unreadable(
                         printable(path),
                         f"symbolic link loop: this directory is {target!r} again; not followed",
                     )
                     continue
-                ancestors[key] = path
-                yield from self._walk(path, ancestors)
-                del ancestors[key]
-            elif name.lower().endswith(self.suffix) and (info is None or stat.S_ISREG(info.st_mode)):
+                below = self._listing(path)
+                if isinstance(below, Item):
+                    yield below
+                    continue
+                ancestors[inode] = path
+                stack.append((path, inode, iter(below)))
+            elif name.lower().endswith(self.suffix):
                 if info is not None and (info.st_dev, info.st_ino) in self.skip:
                     continue
+                if info is not None and not stat.S_ISREG(info.st_mode):
+                    yield _unreadable(printable(path), not_regular_message(info.st_mode))
+                    continue
                 yield from self._file(path)
+
+
+def _entry_is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False

@@ -2,50 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import json
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from aimmo_gt._cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import make_export  # noqa: E402  (a script, not a package: importable once scripts/ is on the path)
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> dict:
-        return json.loads(self.out)
-
-    def by_path(self) -> dict[str, dict]:
-        """The json report's files by path."""
-        return {entry["path"]: entry for entry in self.json()["files"]}
-
-
-@pytest.fixture
-def cli(capsys, monkeypatch):
-    """Run `aimmo-gt ARGS...` in-process; `stdin` bytes become standard input."""
-
-    def run(*args: str, stdin: bytes | None = None) -> Run:
-        if stdin is not None:
-            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
-        capsys.readouterr()
-        code = main([str(arg) for arg in args])
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
-
-    return run
 
 
 @pytest.fixture(scope="session")

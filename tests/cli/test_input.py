@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
@@ -50,8 +51,8 @@ CASES = {
         "/filename",
     ),
     "100,000 levels deep": (lambda valid: DEEP, "json.depth", "/annotations" + "/0" * (MAX_DEPTH - 1)),
-    "just over the depth limit": (
-        lambda valid: b'{"attributes": {"a": ' + b"[" * MAX_DEPTH + b"]" * MAX_DEPTH + b"}}",
+    "just over the depth limit": (  # the root object, attributes, then arrays: one level too many
+        lambda valid: b'{"attributes": {"a": ' + b"[" * (MAX_DEPTH - 1) + b"]" * (MAX_DEPTH - 1) + b"}}",
         "json.depth",
         "/attributes/a" + "/0" * (MAX_DEPTH - 2),
     ),
@@ -92,14 +93,30 @@ def test_each_broken_input_is_one_diagnostic(cli, tmp_path, image_bytes, name):
     assert run.err == ""
 
 
-@pytest.mark.parametrize("name", ["truncated", "NaN", "invalid UTF-8", "duplicate key", "1e400"])
+#: Where each problem is, found in the broken bytes: the offset of the first match of a pattern
+#: (None: the end of the text), from which the expected line and column are worked out independently.
+WHERE = {
+    "truncated": None,
+    "NaN": rb"NaN",
+    "invalid UTF-8": rb"\xff",
+    "duplicate key": rb'"label": "truck"',
+    "1e400": rb"1e400",
+}
+
+
+@pytest.mark.parametrize("name", WHERE)
 def test_json_problems_say_line_and_column(cli, tmp_path, image_bytes, name):
     make, rule, _pointer = CASES[name]
+    data = make(image_bytes)
     path = tmp_path / "broken.json"
-    path.write_bytes(make(image_bytes))
+    path.write_bytes(data)
+    pattern = WHERE[name]
+    offset = len(data) if pattern is None else re.search(pattern, data).start()
+    line = data.count(b"\n", 0, offset) + 1
+    column = len(data[data.rfind(b"\n", 0, offset) + 1 : offset].decode("utf-8", "replace")) + 1
     run = cli("validate", "-j", "1", path)
-    assert f": {rule}: " in run.out
-    assert "(at line " in run.out and ", column " in run.out
+    [reported] = [text for text in run.out.splitlines() if f": {rule}: " in text]
+    assert reported.endswith(f" (at line {line}, column {column})"), reported
 
 
 def test_a_large_number_that_fits_a_float_is_not_flagged(cli, tmp_path, image):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tracemalloc
 
 import pytest
@@ -47,6 +48,53 @@ def test_jobs_2_report_is_identical_to_jobs_1(cli, generated, tmp_path, pools, f
         outputs.append(output.read_bytes())
     assert pools == [2], "--jobs 2 did not start a pool of 2 processes"
     assert outputs[0] == outputs[1]
+    # Equal outputs would pass a reporter bug both runs share: the report must also say what the
+    # generator broke, read back from the format itself.
+    _, expected = generated
+    assert _read_back(fmt, outputs[1].decode(), root) == _expected_counts(fmt, expected)
+
+
+def _expected_counts(fmt: str, expected: dict[str, str]) -> object:
+    if fmt == "junit":
+        return (240, sum(rule != "json.bom" for rule in expected.values()))
+    return sorted(expected.items())
+
+
+def _read_back(fmt: str, text: str, root) -> object:
+    """(relative path, rule) of every diagnostic in a report; for JUnit, (tests, failures)."""
+    from urllib.parse import unquote, urlparse
+
+    if fmt == "json":
+        return sorted(
+            (os.path.relpath(f["path"], root), d["rule"])
+            for f in json.loads(text)["files"]
+            for d in f["diagnostics"]
+        )
+    if fmt == "sarif":
+        results = json.loads(text)["runs"][0]["results"]
+        return sorted(
+            (
+                os.path.relpath(
+                    unquote(urlparse(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]).path),
+                    root,
+                ),
+                r["ruleId"],
+            )
+            for r in results
+        )
+    if fmt == "junit":
+        import xml.etree.ElementTree as ElementTree
+
+        suite = ElementTree.fromstring(text).find("testsuite")
+        assert suite is not None
+        return (int(suite.get("tests", "0")), int(suite.get("failures", "0")))
+    found = []
+    rule = re.compile(r": ([a-z]+\.[A-Za-z-]+)(?: \(warning\))?: ")
+    for line in text.splitlines():
+        if line.startswith(str(root)):
+            path = line[: line.index(".json") + len(".json")]
+            found.append((os.path.relpath(path, root), rule.search(line[len(path) :]).group(1)))
+    return sorted(found)
 
 
 def test_a_generated_export_is_reported_exactly(cli, generated):

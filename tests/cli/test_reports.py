@@ -27,8 +27,12 @@ def export(tmp_path, image_bytes):
     )
     (odd / "nan.json").write_bytes(image_bytes.replace(b'"width": 1920', b'"width": NaN'))
     (odd / "bom.json").write_bytes(b"\xef\xbb\xbf" + image_bytes)
+    # Three errors in one file: counts of errors and of invalid files differ, so that a report that
+    # counts one for the other fails (JUnit's failures are files).
     (odd / "surrogate.json").write_bytes(
-        image_bytes.replace(b'"car"', b'"\\ud800"', 1).replace(b"1169", b"1170", 1)
+        image_bytes.replace(b'"car"', b'"\\ud800"', 1)
+        .replace(b"1169", b"1170", 1)
+        .replace(b'"filename"', b'"filenam"')
     )
     return root
 
@@ -47,6 +51,14 @@ def test_json_report_validates_against_its_schema(cli, export):
     jsonschema.Draft202012Validator(schema).validate(report)
     summary = report["summary"]
     assert summary["files"] == len(report["files"]) == 28
+    # Under --strict the file whose only problem is a warning (the BOM) is invalid too.
+    strict = cli("validate", "--format", "json", "--strict", export).json()
+    jsonschema.Draft202012Validator(schema).validate(strict)
+    changed = [
+        a["path"] for a, b in zip(report["files"], strict["files"], strict=True) if a["valid"] != b["valid"]
+    ]
+    assert [path.rsplit("/", 1)[1] for path in changed] == ["bom.json"]
+    assert strict["summary"]["invalid"] == 9
     assert summary["invalid"] == sum(not entry["valid"] for entry in report["files"]) == 8
     assert summary["warnings"] == 1 and summary["rules"]["json.bom"] == 1
     assert {entry["profile"] for entry in report["files"]} == {
@@ -69,6 +81,9 @@ def test_junit_report_validates_against_the_xsd(cli, export, tmp_path):
     tree = schema.to_dict(output)
     suite = tree["testsuite"][0]
     assert (suite["@tests"], suite["@failures"]) == ("28", "8")
+    errors = cli("validate", "--format", "json", export).json()["summary"]["errors"]
+    assert errors > 8, "the export must have more errors than invalid files for this test to tell them apart"
+    assert sum(1 for case in suite["testcase"] if "failure" in case) == 8
     failed = {case["@name"].rsplit("/", 1)[1] for case in suite["testcase"] if "failure" in case}
     assert "nan.json" in failed and "bom.json" not in failed
 
@@ -81,6 +96,14 @@ def test_sarif_report_validates_and_points_at_lines(cli, export):
     rules = sarif_run["tool"]["driver"]["rules"]
     results = sarif_run["results"]
     assert all(rules[r["ruleIndex"]]["id"] == r["ruleId"] for r in results)
+    # Each result's level is its diagnostic's severity (the BOM is the export's one warning).
+    assert sorted({(r["ruleId"], r["level"]) for r in results if r["ruleId"].startswith("json.")}) == [
+        ("json.bom", "warning"),
+        ("json.duplicate-key", "error"),
+        ("json.non-finite", "error"),
+        ("json.parse", "error"),
+    ]
+    assert all(r["level"] == "error" for r in results if r["ruleId"] != "json.bom")
     assert sarif_run["invocations"][0]["exitCode"] == 1
 
     def region(rule: str) -> tuple[str, int, int]:
@@ -139,8 +162,8 @@ def test_text_report_lines_summary_and_counts(cli, export):
     lines = run.out.splitlines()
     assert f"{export}/videos/clip_03.json:7:7: /annotations/0/endFrame: order.end-after-start: " in run.out
     assert f"{export}/odd & <names>/bom.json:1:1: json.bom (warning): " in run.out
-    assert "28 files checked: 20 valid, 8 invalid (8 errors, 1 warning)" in lines
-    counts = lines[lines.index("28 files checked: 20 valid, 8 invalid (8 errors, 1 warning)") + 1 :]
+    assert "28 files checked: 20 valid, 8 invalid (10 errors, 1 warning)" in lines
+    counts = lines[lines.index("28 files checked: 20 valid, 8 invalid (10 errors, 1 warning)") + 1 :]
     assert [line.split() for line in counts] == [
         ["geometry.bbox", "2"],
         ["json.bom", "1"],
@@ -149,7 +172,9 @@ def test_text_report_lines_summary_and_counts(cli, export):
         ["json.parse", "1"],
         ["mask.area", "1"],
         ["order.end-after-start", "1"],
+        ["schema.required", "1"],
         ["schema.type", "1"],
+        ["schema.unknown-property", "1"],
     ]
 
 
