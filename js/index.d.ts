@@ -12,9 +12,17 @@ export declare const profiles: readonly Profile[];
 /** A schema file of the package, parsed, by its path under schemas/v1 ("profiles/image.bundle.json"). */
 export declare function schema(path: string): object;
 
+/** What the documents are for (schemas/v1/defs/purpose.json). */
+export type Purpose = "export" | "upload";
+export declare const purposes: readonly Purpose[];
+
 /**
  * A validate function (ajv's) for a profile's bundle, or for the document schema that takes every
- * annotation type when no profile is given: structure and formats, not our vocabulary's rules.
+ * annotation type when no profile is given: structure and formats, not our vocabulary's rules. The
+ * purpose is "export" by default (`file_id` required); "upload" checks a GT-upload file instead.
  */
-export declare function createValidator(profile?: Profile): ValidateFunction<Document>;
+export declare function createValidator(
+  profile?: Profile,
+  options?: { purpose?: Purpose },
+): ValidateFunction<Document>;
 export default createValidator;

@@ -11,6 +11,11 @@ export const profiles = Object.freeze(["image", "image-pixel", "sequence", "poin
 const VERSION_DIR = new URL("./schemas/v1/", import.meta.url);
 const VOCABULARY = "https://schemas.aimmo-gt.org/v1/meta/vocabulary.json";
 
+/** What the documents are for (schemas/v1/defs/purpose.json): an export (the default) or a GT upload. */
+export const purposes = Object.freeze(["export", "upload"]);
+
+const PURPOSE = "https://schemas.aimmo-gt.org/v1/defs/purpose.json#/$defs/";
+
 /** A schema file of the package, parsed, by its path under schemas/v1 ("profiles/image.bundle.json"). */
 export function schema(path) {
   return JSON.parse(readFileSync(new URL(path, VERSION_DIR), "utf8"));
@@ -18,11 +23,16 @@ export function schema(path) {
 
 /**
  * A validate function (ajv's) for a profile's bundle, or for the document schema that takes every
- * annotation type when no profile is given. Each call compiles a fresh ajv instance: keep the result.
+ * annotation type when no profile is given, and for a purpose: "export" (the default: `file_id`
+ * required) or "upload" (a GT upload: annotation ids `<n>-<uuid>`). Each call compiles a fresh ajv
+ * instance: keep the result.
  */
-export function createValidator(profile) {
+export function createValidator(profile, { purpose = "export" } = {}) {
   if (profile !== undefined && !profiles.includes(profile)) {
     throw new TypeError(`unknown profile ${JSON.stringify(profile)}: one of ${profiles.join(", ")}`);
+  }
+  if (!purposes.includes(purpose)) {
+    throw new TypeError(`unknown purpose ${JSON.stringify(purpose)}: one of ${purposes.join(", ")}`);
   }
   const bundle = schema(profile === undefined ? "document.bundle.json" : `profiles/${profile}.bundle.json`);
   const ajv = new Ajv2020({ strict: true, allowUnionTypes: true, allErrors: true });
@@ -35,7 +45,9 @@ export function createValidator(profile) {
     const { format, pattern } = schema(path);
     ajv.addFormat(format, new RegExp(pattern, "u"));
   }
-  return ajv.compile(bundle);
+  // The bundle carries defs/purpose.json; its root does not apply it: the purpose goes beside it.
+  ajv.addSchema(bundle);
+  return ajv.compile({ allOf: [{ $ref: bundle.$id }, { $ref: PURPOSE + purpose }] });
 }
 
 export default createValidator;

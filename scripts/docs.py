@@ -21,6 +21,13 @@ DIALECT = BASE + "meta/dialect.json"
 _ABOUT = frozenset({"$schema", "$id", "title", "description", "examples", "$comment", "$defs", "version"})
 
 
+#: How a definition's `$defs` variants are used, by the definition's path.
+_VARIANT_USE = {
+    "defs/metadata.json": "Used by the profiles next to the definition above, which it narrows:",
+    "defs/purpose.json": "Used by a validator next to the profile, for the purpose it names:",
+}
+
+
 class Unsupported(ValueError):
     """A keyword this generator cannot put in words: the reference would silently miss a rule."""
 
@@ -193,7 +200,8 @@ class Schemas:
             elif name == "propertyNames":
                 said.append("names: " + "; ".join(self.constraints(value, base)))
             elif name == "not":
-                said.append("not " + "; ".join(self.constraints(value, base)))
+                words = "not " + "; ".join(self.constraints(value, base))
+                said.append(f"{words} ({value['description']})" if "description" in value else words)
             elif name == "additionalProperties" and value is False:
                 said.append("no other fields")
             elif name == "dependentRequired":
@@ -204,6 +212,10 @@ class Schemas:
                 )
             elif name == "required":
                 said.append("requires " + ", ".join(map(_code, value)))
+            elif name == "anyOf":
+                said.append(
+                    "any of " + " or ".join(f"({'; '.join(self.constraints(p, base))})" for p in value)
+                )
             elif name in self.vocabulary:
                 said.append(self.keyword(name, value))
             else:
@@ -363,7 +375,9 @@ class Schemas:
         for name, variant in schema.get("$defs", {}).items():
             variant_uri = f"{uri}#/$defs/{name}"
             lines += ["", *self.heading(4, variant_uri, f"{variant['title']} (`$defs/{name}`)")]
-            lines += ["Used by the profiles next to the definition above, which it narrows:", ""]
+            if "description" in variant:
+                lines += [variant["description"], ""]
+            lines += [_VARIANT_USE.get(self.paths[uri], _VARIANT_USE["defs/metadata.json"]), ""]
             lines += [f"- {line}" for line in self.narrowing(variant, uri, "")]
         return lines + self.example(schema, all_of_them=True)
 

@@ -110,9 +110,12 @@ def test_infer_profile(document, profile):
 def test_document_that_fits_no_profile_is_checked_against_the_union():
     document = load_json(FIXTURES / "valid" / "realistic-image.json")
     document["metadata"]["fps"] = 30
+    document["annotations"] += load_json(FIXTURES / "valid" / "vendor-frameRange.json")["annotations"]
     result = aimmo_gt.check(document)
     assert result.profile is None
-    assert rule_pointers(result.diagnostics) == []  # every annotation type allowed, metadata shape allowed
+    # DECISIONS.md: metadata with fps and width/height fits no resource type, an error at /metadata;
+    # the annotations are then checked against every type (a frame range beside image shapes).
+    assert rule_pointers(result.diagnostics) == [("schema.not", "/metadata")]
 
 
 @pytest.mark.parametrize("root", [[], "text", 3, None, True])
@@ -192,3 +195,26 @@ def test_rules_that_mean_a_file_was_not_checked_cannot_be_tuned():
 
     parse = Diagnostic("json.parse", "error", "", "truncated")
     assert list(tune([parse], warn=["json."], ignore=["json.parse"])) == [parse]
+
+
+@pytest.mark.parametrize("kind", [[], {"a": 1}, ["landmark"], None])
+def test_an_annotation_type_of_any_json_value_is_a_diagnostic(kind):
+    """Found by the fuzz: an unhashable type (a list, an object) once raised in the alias lookup."""
+    document = load_json(FIXTURES / "valid" / "realistic-image-pixel.json")
+    document["annotations"][0]["type"] = kind
+    for profile in (None, "image", "image-pixel"):
+        found = aimmo_gt.check(document, profile).diagnostics
+        assert ("schema.enum", "/annotations/0/type") in rule_pointers(found)
+        assert all(d.rule != "internal.error" for d in found)
+
+
+def test_a_mask_bound_too_wide_to_count_is_a_diagnostic():
+    """Found by the fuzz: a bound from -1e308 to 1e308 has a side of infinity, whose ceiling once raised."""
+    document = load_json(FIXTURES / "valid" / "vendor-segmentation_mask.json")
+    del document["metadata"]  # no image size: only the area is at stake
+    document["metadata"] = {}
+    document["annotations"][0]["bound"] = [[-1e308, -1e308], [1e308, 1e308]]
+    for engine in ("fast", "reference"):
+        found = aimmo_gt.check(document, "image-pixel", engine=engine).diagnostics
+        assert ("mask.area", "/annotations/0/mask") in rule_pointers(found)
+        assert all(d.rule != "internal.error" for d in found)

@@ -85,9 +85,10 @@ POST_DECODE = {
 #: What _fast.py checks beyond the schemas (so a document passing the schema may go to the
 #: reference engine: that costs time, never a verdict), by profile -> metadata keys.
 FAST_STRICTER_METADATA = {
-    # With no profile (the API's, when none can be inferred: fps next to width or height), the
-    # document schema takes any of width, height and fps, but _profile_fits wants both sides or none.
-    None: {("width",), ("height",), ("width", "fps"), ("height", "fps")},
+    # With no profile (the API's, when none can be inferred), the document schema takes width
+    # without height, but _profile_fits wants both sides or none. (fps next to width or height is
+    # refused by both: metadata.json's `not`.)
+    None: {("width",), ("height",)},
 }
 
 
@@ -408,7 +409,8 @@ class Walk:
             tag = merge(condition["properties"][tag_field])["const"]
             branches[tag] = parts_of(part.node["then"], part.resolver)
         structs = {m.tag: m for m in getattr(t, "types", ())}
-        other = set(merged) - {"type", "required", "properties", "if/then"}
+        # A keyword of our vocabulary on the union (typeAliases) is compared in test_vocabulary_keywords.
+        other = set(merged) - {"type", "required", "properties", "if/then"} - set(KEYWORDS)
         if (
             other
             or merged.get("type") != {"object"}
@@ -454,6 +456,8 @@ class Walk:
             if facts.get("const") != t.tag or t.tag not in facts.get("enum", (t.tag,)):
                 self.differ(path, f"{field} (the tag)", facts.get("const"), t.tag)
         for key in set(merged) - {"type", "properties", "required", "additionalProperties"}:
+            if key == "not" and path.endswith(".metadata"):
+                continue  # which metadata keys go together is compared by test_profile_metadata
             if key not in KEYWORDS:  # a keyword on the object itself is compared in test_vocabulary
                 self.mismatches.append(f"{path}: keyword {key} on the object is compared with nothing")
         for name in sorted(names & set(fields)):
@@ -726,8 +730,10 @@ def _presence(forbidden: bool, required: bool) -> str:
 def _accepts_keys(parts: list[Part], keys: tuple) -> bool:
     """Whether an object schema accepts an object with these keys (the values being valid)."""
     merged = merge(parts)
-    known = {"type", "properties", "required", "additionalProperties", "maxProperties"}
+    known = {"type", "properties", "required", "additionalProperties", "maxProperties", "not"}
     assert set(merged) <= known, f"metadata narrowed by {set(merged) - known}: teach _accepts_keys"
+    if "not" in merged and _has_keys(merged["not"], keys):
+        return False
     forbidden = {n for n, sub in merged.get("properties", {}).items() if any(p.node is False for p in sub)}
     closed = any(p.node is False for p in merged.get("additionalProperties", ()))
     return (
@@ -735,6 +741,17 @@ def _accepts_keys(parts: list[Part], keys: tuple) -> bool:
         and not forbidden & set(keys)
         and len(keys) <= merged.get("maxProperties", len(keys))
         and not (closed and set(keys) - set(merged.get("properties", {})))
+    )
+
+
+def _has_keys(condition: dict, keys: tuple) -> bool:
+    """Whether an object with these keys satisfies a condition made of `required` and `anyOf`."""
+    known = {"required", "anyOf", "properties", "description"}
+    assert set(condition) <= known, f"a `not` of {set(condition)}: teach _has_keys"
+    # (`properties` may only list the required names as `true`, as strict engines want them listed.)
+    assert all(value is True for value in condition.get("properties", {}).values())
+    return set(condition.get("required", ())) <= set(keys) and (
+        "anyOf" not in condition or any(_has_keys(branch, keys) for branch in condition["anyOf"])
     )
 
 

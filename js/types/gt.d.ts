@@ -4,7 +4,7 @@
  * ...) are checked by a validator. */
 
 /**
- * An annotation of any of the 13 types, checked by the schema of its `type`.
+ * An annotation of any of the 13 types, checked by the schema of its `type`. A type written with the name AIMMO's tools use for a documented type (typeAliases) is an error of its own, and the annotation is checked as the documented type.
  *
  * This interface was referenced by `Document`'s JSON-Schema
  * via the `definition` "Annotation".
@@ -73,7 +73,7 @@ export type AnnotationType =
  */
 export interface Document {
   /**
-   * The annotations of the file (may be empty); ids unique within the document.
+   * The annotations of the file (may be empty); ids unique within the document, and so are track ids (one instance appears once in a frame).
    */
   annotations: Annotation[];
   attributes: Attributes;

@@ -2,6 +2,7 @@
 
 from ._api import (
     PROFILES,
+    PURPOSES,
     ValidationError,
     check,
     infer_profile,
@@ -17,6 +18,7 @@ from ._schemas import BASE_URI, registry, schema_dir, schema_uri
 __all__ = [
     "BASE_URI",
     "PROFILES",
+    "PURPOSES",
     "RULES",
     "Diagnostic",
     "Ontology",

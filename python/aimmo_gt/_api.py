@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from ._check import ENGINES, PROFILES, Options, Result, check_document, infer_profile, matches, tune
+from ._check import ENGINES, PROFILES, PURPOSES, Options, Result, check_document, infer_profile, matches, tune
 from ._diagnostics import Diagnostic
 from ._rules import RULES, UNTUNABLE
 
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ENGINES",
     "PROFILES",
+    "PURPOSES",
     "Result",
     "ValidationError",
     "check",
@@ -93,6 +94,7 @@ def check(
     strict: bool = False,
     engine: str = "auto",
     ontology: Ontology | str | os.PathLike[str] | None = None,
+    purpose: str = "export",
 ) -> Result:
     """Check a parsed document; the profile is inferred when not given.
 
@@ -101,13 +103,17 @@ def check(
     whichever the engine. `warn` and `ignore` are lists of rule ids or prefixes, checked as the CLI
     checks them (TypeError, ValueError). `engine` is one of ENGINES. `ontology` (an `Ontology`, or
     the path of an ontology file) adds the project's classes and attributes; a broken ontology file
-    raises `OntologyError`.
+    raises `OntologyError`. `purpose` is one of PURPOSES: "export" (the default: what AIMMO delivers,
+    `file_id` required) or "upload" (a GT file for the platform's GT upload: `file_id` may be left
+    out, every annotation id is prefixed by its instance number).
     """
     warn, ignore = _selectors("warn", warn), _selectors("ignore", ignore)
     problem = selector_problem(warn, ignore)
     if problem:
         raise ValueError(problem)
-    options = Options(profile, warn, ignore, strict, engine=engine, ontology=_ontology(ontology))
+    options = Options(
+        profile, warn, ignore, strict, engine=engine, ontology=_ontology(ontology), purpose=purpose
+    )
     return check_document(document, options)
 
 
@@ -127,10 +133,11 @@ def iter_errors(
     ignore: Iterable[str] = (),
     engine: str = "auto",
     ontology: Ontology | str | os.PathLike[str] | None = None,
+    purpose: str = "export",
 ) -> Iterator[Diagnostic]:
     """Yield every diagnostic (errors and warnings) for a parsed document."""
     yield from check(
-        document, profile, warn=warn, ignore=ignore, engine=engine, ontology=ontology
+        document, profile, warn=warn, ignore=ignore, engine=engine, ontology=ontology, purpose=purpose
     ).diagnostics
 
 
@@ -143,10 +150,18 @@ def validate(
     strict: bool = False,
     engine: str = "auto",
     ontology: Ontology | str | os.PathLike[str] | None = None,
+    purpose: str = "export",
 ) -> None:
     """Raise `ValidationError` when the document has an error (or a warning, with strict)."""
     result = check(
-        document, profile, warn=warn, ignore=ignore, strict=strict, engine=engine, ontology=ontology
+        document,
+        profile,
+        warn=warn,
+        ignore=ignore,
+        strict=strict,
+        engine=engine,
+        ontology=ontology,
+        purpose=purpose,
     )
     if not result.valid:
         raise ValidationError(result.diagnostics)
@@ -161,8 +176,16 @@ def is_valid(
     strict: bool = False,
     engine: str = "auto",
     ontology: Ontology | str | os.PathLike[str] | None = None,
+    purpose: str = "export",
 ) -> bool:
     """True when the document has no error (and no warning, with strict)."""
     return check(
-        document, profile, warn=warn, ignore=ignore, strict=strict, engine=engine, ontology=ontology
+        document,
+        profile,
+        warn=warn,
+        ignore=ignore,
+        strict=strict,
+        engine=engine,
+        ontology=ontology,
+        purpose=purpose,
     ).valid

@@ -44,6 +44,11 @@ PROFILES = ("image", "image-pixel", "sequence", "pointcloud", "video", "text")
 #: when msgspec is installed (the `fast` extra), else "reference".
 ENGINES = ("auto", "fast", "reference")
 
+#: What the documents are for (DECISIONS.md, "Export or upload"): "export", what AIMMO delivers
+#: (`file_id` required), or "upload", GT files prepared for the platform's GT upload (`file_id`
+#: optional, every annotation id prefixed by its instance number). defs/purpose.json states each.
+PURPOSES = ("export", "upload")
+
 
 @dataclass(frozen=True, slots=True)
 class PathOptions:
@@ -78,12 +83,16 @@ class Options:
     positions: bool = False
     #: One of ENGINES.
     engine: str = "auto"
+    #: One of PURPOSES.
+    purpose: str = "export"
     #: The project's ontology (--ontology, `ontology=`): checked on every document after the format.
     ontology: Ontology | None = None
     #: Options that differ by path, applied in order to the files they match (`for_file`).
     overrides: tuple[PathOptions, ...] = ()
 
     def __post_init__(self) -> None:
+        if self.purpose not in PURPOSES:
+            raise ValueError(f"unknown purpose {self.purpose!r}; expected one of {', '.join(PURPOSES)}")
         if self.profile is not None and self.profile not in PROFILES:
             raise ValueError(f"unknown profile {self.profile!r}; expected one of {', '.join(PROFILES)}")
         if self.engine not in ENGINES:
@@ -231,7 +240,7 @@ def _diagnose(
     fast = _fast(options.engine)
     tolerate = _tolerated(fast, options) if fast is not None else frozenset()
     if fast is not None and not fast_tried:
-        clean, used = fast.clean_document(document, profile, tolerate)
+        clean, used = fast.clean_document(document, profile, options.purpose, tolerate)
         if clean and used == profile:
             found = tune(_ontology_of_document(options.ontology, document), options.warn, options.ignore)
             return Result(profile, inferred, tuple(found), options.strict)
@@ -239,11 +248,11 @@ def _diagnose(
         from ._explain import explain
 
         # Without the diagnostics of tolerated rules, which tune() drops.
-        diagnostics = explain(document, profile, failing, tolerate)
+        diagnostics = explain(document, profile, failing, tolerate, options.purpose, inferred)
     else:
         from ._validator import document_diagnostics
 
-        diagnostics = document_diagnostics(document, profile)
+        diagnostics = document_diagnostics(document, profile, purpose=options.purpose, inferred=inferred)
     diagnostics = [*diagnostics, *_ontology_of_document(options.ontology, document)]
     return Result(profile, inferred, tuple(tune(diagnostics, options.warn, options.ignore)), options.strict)
 
@@ -259,7 +268,7 @@ def _quick_load(
     if document is None:
         return None
     profile = infer_profile(document) if options.profile is None else options.profile
-    failing = _explain.failing_annotations(document, profile, tolerate)
+    failing = _explain.failing_annotations(document, profile, tolerate, options.purpose)
     if not _explain.loader_agrees(data, document, failing):
         return None
     return document, failing
@@ -387,7 +396,7 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
     fast = _fast(options.engine)
     tolerate = _tolerated(fast, options) if fast is not None else frozenset()
     if fast is not None:
-        clean, profile, decoded = fast.decode_clean(data, options.profile, tolerate)
+        clean, profile, decoded = fast.decode_clean(data, options.profile, options.purpose, tolerate)
         project = _ontology_of_decoded(options.ontology, decoded) if clean else None
         if project is not None:
             found, _ = _tuned(project, (None,) * len(project), options)

@@ -183,6 +183,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="RULE",
         help="do not report RULE (or a prefix of rules) at all; wins over --warn (repeatable)",
     )
+    validate.add_argument(
+        "--upload",
+        action="store_true",
+        help="the files are GT files prepared for the platform's GT upload, not an export: file_id may "
+        "be left out, and every annotation id must carry its instance number (1-<uuid>)",
+    )
     validate.add_argument("--strict", action="store_true", help="a file with warnings is invalid too")
     validate.add_argument(
         "--format",
@@ -503,6 +509,7 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         args.strict,
         positions=True,
         engine=args.engine,
+        purpose="upload" if args.upload else "export",
         ontology=ontology,
         overrides=config.overrides if config else (),
     )

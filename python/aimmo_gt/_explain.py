@@ -40,7 +40,13 @@ def _context(document: dict, profile: str | None) -> dict | None:
     size = image_size(document)
     if size is not None and not (type(size[0]) is int and type(size[1]) is int):
         return None  # the fast engine bounds points by integer sizes only
-    shell: dict = {"annotations": [], "attributes": {}, "filename": "x", "parent_path": "/"}
+    shell: dict = {
+        "annotations": [],
+        "attributes": {},
+        "filename": "x",
+        "parent_path": "/",
+        "file_id": _SCENE,
+    }
     if profile in _IMAGE_PROFILES:
         if size is None:
             return None
@@ -61,7 +67,7 @@ def _context(document: dict, profile: str | None) -> dict | None:
 
 
 def failing_annotations(
-    document: dict, profile: str | None, tolerate: frozenset[str] = frozenset()
+    document: dict, profile: str | None, tolerate: frozenset[str] = frozenset(), purpose: str = "export"
 ) -> list[int] | None:
     """The indices (ascending) of the annotations the reference may have something to say about;
     every other annotation has nothing to report (but diagnostics of the rules of `tolerate`, of
@@ -73,12 +79,14 @@ def failing_annotations(
     if shell is None:
         return None
     try:
-        return _failing(annotations, shell, profile, tolerate)
+        return _failing(annotations, shell, profile, tolerate, purpose)
     except Exception:  # a surprise here costs speed, never a verdict: the reference checks them all
         return None
 
 
-def _failing(annotations: list, shell: dict, profile: str | None, tolerate: frozenset[str]) -> list[int]:
+def _failing(
+    annotations: list, shell: dict, profile: str | None, tolerate: frozenset[str], purpose: str
+) -> list[int]:
     """First msgspec's types, on all the annotations at once, skipping each one they refuse (its
     message names it); then the fast engine's checks beyond types (_fast._clean), on the structs of
     the others, halving the groups that fail."""
@@ -107,7 +115,7 @@ def _failing(annotations: list, shell: dict, profile: str | None, tolerate: froz
 
     def clean(group: list) -> bool:
         struct = msgspec.structs.replace(context, annotations=[each for _, each in group])
-        verdict, used, _keys = _fast._clean(struct, profile, size, tolerate)
+        verdict, used, _keys = _fast._clean(struct, profile, size, purpose, tolerate)
         return verdict and used == profile
 
     failing += _halving(typed, clean)
@@ -146,25 +154,15 @@ def explain(
     profile: str | None,
     failing: list[int] | None = None,
     tolerate: frozenset[str] = frozenset(),
+    purpose: str = "export",
+    inferred: bool = False,
 ) -> list[Diagnostic]:
-    """What `_validator.document_diagnostics(document, profile)` returns, checking only the
-    annotations the fast engine does not prove clean (`failing` when already known); with
-    `tolerate`, some diagnostics of those rules may be left out (they are ignored by the caller)."""
-    if not isinstance(document, dict):
-        return document_diagnostics(document, profile)
-    if failing is None:
-        failing = failing_annotations(document, profile, tolerate)
-    if failing is not None:
-        # When the fast engine passes the document's own fields, the reference has nothing to say
-        # about them: it checks the annotations within the context document instead, whose fields
-        # cost less to check (the annotations' context, the profile and the image size, is the same).
-        shell = _context(document, profile)
-        fields = {key: value for key, value in document.items() if key != "annotations"}
-        fields["annotations"] = []
-        if shell is not None and _fast.clean_document(fields, profile, tolerate) == (True, profile):
-            shell["annotations"] = document["annotations"]
-            return document_diagnostics(shell, profile, only=failing)
-    return document_diagnostics(document, profile, only=failing)
+    """What `_validator.document_diagnostics(document, profile, purpose=, inferred=)` returns,
+    checking only the annotations the fast engine does not prove clean (`failing` when already
+    known); with `tolerate`, some diagnostics of those rules may be left out (the caller ignores them)."""
+    if failing is None and isinstance(document, dict):
+        failing = failing_annotations(document, profile, tolerate, purpose)
+    return document_diagnostics(document, profile, purpose=purpose, inferred=inferred, only=failing)
 
 
 # --- Bytes to the loader's document, in C.

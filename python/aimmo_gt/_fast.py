@@ -40,6 +40,9 @@ _INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
 _OBJECT_ID = r"\A[0-9a-f]{24}\Z"
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _ANNOTATION_IDS = re.compile(rf"(?:(?:[0-9]+-)?{_UUID}\n)*(?:[0-9]+-)?{_UUID}")
+#: defs/purpose.json: an upload's annotation ids carry their instance number (1 or more, no leading
+#: zero), on all ids joined by newlines (_ids_ok proves that no id holds a newline of its own).
+_UPLOAD_IDS = re.compile(rf"(?:[1-9][0-9]*-{_UUID}\n)*[1-9][0-9]*-{_UUID}")
 
 #: The annotation types each profile allows (profiles/*.json); None: the document schema, all 13.
 _IMAGE_TYPES = (
@@ -406,6 +409,8 @@ def _semantic(annotations: list, kinds: list, present: set, size, tolerate=_NOTH
 def _profile_fits(profile: str | None, document, metadata, present: set, track_ids: list) -> bool:
     """The profile's narrowing of the document schema (profiles/*.json)."""
     has_size = metadata.width is not UNSET
+    if metadata.fps is not UNSET and (has_size or metadata.height is not UNSET):
+        return False  # metadata.json's `not`: fps with width or height fits no resource type
     if has_size != (metadata.height is not UNSET):
         # No profile takes width without height; with no profile the document schema would, so
         # this is stricter than the reference (such a file only takes the slow path), never wrong.
@@ -426,6 +431,15 @@ def _profile_fits(profile: str | None, document, metadata, present: set, track_i
     if profile == "video":
         return has_fps and not has_size
     return not has_size and not has_fps  # pointcloud, text: `{}`
+
+
+def _purpose_fits(purpose: str, document) -> bool:
+    """defs/purpose.json: an export has its file_id; an upload's annotation ids carry their instance
+    number (what is not an annotation id at all fails _ids_ok)."""
+    if purpose == "export":
+        return document.file_id is not UNSET
+    ids = "\n".join(map(_id, document.annotations))
+    return not ids or _UPLOAD_IDS.fullmatch(ids) is not None
 
 
 class _Duplicate(ValueError):
@@ -489,33 +503,34 @@ def _ids_ok(ids: list[str]) -> bool:
 
 
 def clean_bytes(
-    data: bytes, profile: str | None, tolerate: frozenset[str] = _NOTHING
+    data: bytes, profile: str | None, purpose: str = "export", tolerate: frozenset[str] = _NOTHING
 ) -> tuple[bool, str | None]:
     """(True, the profile used) when the loader and the reference engine would report nothing for
-    this file under `profile` (None: inferred), or nothing but diagnostics of the rules of
-    `tolerate` (a subset of TOLERABLE); (False, None) when they might report something."""
-    clean, used, _document = decode_clean(data, profile, tolerate)
+    this file under `profile` (None: inferred) and `purpose` (_check.PURPOSES), or nothing but
+    diagnostics of the rules of `tolerate` (a subset of TOLERABLE); (False, None) when they might
+    report something."""
+    clean, used, _document = decode_clean(data, profile, purpose, tolerate)
     return clean, used
 
 
 def decode_clean(
-    data: bytes, profile: str | None, tolerate: frozenset[str] = _NOTHING
+    data: bytes, profile: str | None, purpose: str = "export", tolerate: frozenset[str] = _NOTHING
 ) -> tuple[bool, str | None, object]:
     """As `clean_bytes`, plus the decoded document when clean (its structs: the ontology layer reads
     types, labels and attributes there instead of parsing the file again)."""
     try:
-        return _clean_bytes(data, profile, tolerate)
+        return _clean_bytes(data, profile, purpose, tolerate)
     except Exception:  # a surprise here must cost speed, never a verdict: the reference decides
         return False, None, None
 
 
 def clean_document(
-    document: object, profile: str | None, tolerate: frozenset[str] = _NOTHING
+    document: object, profile: str | None, purpose: str = "export", tolerate: frozenset[str] = _NOTHING
 ) -> tuple[bool, str | None]:
     """As `clean_bytes`, for a parsed document (a JSON value: dicts, lists, str, int, float, bool,
     None; msgspec, like jsonschema-rs, reads a tuple as an array, where the reference does not)."""
     try:
-        return _clean_document(document, profile, tolerate)
+        return _clean_document(document, profile, purpose, tolerate)
     except Exception:
         return False, None
 
@@ -534,7 +549,7 @@ def _size(metadata) -> tuple[int, int] | None:
 
 
 def _clean_bytes(
-    data: bytes, profile: str | None, tolerate: frozenset[str]
+    data: bytes, profile: str | None, purpose: str, tolerate: frozenset[str]
 ) -> tuple[bool, str | None, object]:
     bounds = _guess_size(data)
     document = _decode(data, bounds, tolerate)
@@ -549,14 +564,14 @@ def _clean_bytes(
         document = _decode(data, size, tolerate)
         if document is None:
             return False, None, None
-    clean, used, keys = _clean(document, profile, size, tolerate)
+    clean, used, keys = _clean(document, profile, size, purpose, tolerate)
     if not clean or not _no_duplicate_keys(data, keys):
         return False, None, None
     return True, used, document
 
 
 def _clean_document(
-    document: object, profile: str | None, tolerate: frozenset[str]
+    document: object, profile: str | None, purpose: str, tolerate: frozenset[str]
 ) -> tuple[bool, str | None]:
     metadata = document.get("metadata") if isinstance(document, dict) else None
     size = None
@@ -569,15 +584,17 @@ def _clean_document(
         struct = msgspec.convert(document, decoder(size, tolerate).type)
     except msgspec.ValidationError:
         return False, None
-    clean, used, _keys = _clean(struct, profile, size, tolerate)
+    clean, used, _keys = _clean(struct, profile, size, purpose, tolerate)
     return clean, used
 
 
 def _clean(
-    document, profile: str | None, size, tolerate: frozenset[str] = _NOTHING
+    document, profile: str | None, size, purpose: str = "export", tolerate: frozenset[str] = _NOTHING
 ) -> tuple[bool, str | None, int]:
     """(True, the profile used, the number of keys of the document) when the decoded document
     passes what its types cannot say; (False, None, 0) when it does not."""
+    if not _purpose_fits(purpose, document):
+        return False, None, 0
     metadata = document.metadata
     annotations = document.annotations
     track_ids = list(map(_track_id, annotations))
@@ -591,6 +608,9 @@ def _clean(
         return False, None, 0
     if "annotation.unique-id" not in tolerate and len(set(ids)) != len(ids):  # uniqueIds
         return False, None, 0
+    tracks = [track for track in track_ids if track is not UNSET]
+    if len(tracks) > 1 and len(set(zip(map(type, tracks), tracks, strict=True))) != len(tracks):
+        return False, None, 0  # uniqueTracks: a str and an int are two tracks, as JSON values
     extra = _semantic(annotations, kinds, present, size, tolerate)
     if extra is None:
         return False, None, 0
@@ -619,6 +639,12 @@ def _clean(
 #: schema, or a use whose value changes, fails that test until this module follows.
 VOCABULARY = {
     ("document.json", "/properties/annotations", "uniqueIds"): ("id", _clean),
+    ("document.json", "/properties/annotations", "uniqueTracks"): ("track_id", _clean),
+    # An alias is no tag of the decoder's union of annotation types: its document is never clean.
+    ("document.json", "/$defs/annotation", "typeAliases"): (
+        {"flat_cuboid": "cuboid_plain", "frame_range": "frameRange", "landmark": "keypoint"},
+        decoder,
+    ),
     ("defs/point.json", "", "withinImage"): ("point", decoder),  # compiled into the point type per size
     ("annotations/obbox_v2.json", "", "withinImage"): ("rotated-rect", _semantic),
     ("annotations/segmentation_mask.json", "/properties/bound", "withinImage"): ("bound", decoder),

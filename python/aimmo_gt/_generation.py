@@ -294,10 +294,14 @@ def _profile_uri(profile: str | None) -> str:
 
 @cache
 def _view(profile: str | None) -> dict:
+    """The profile's schema (or document.json's) and an export's (defs/purpose.json), as one view:
+    what the validator checks a document against by default."""
     uri = _profile_uri(profile)
     resolver = registry().resolver(uri)
     root = registry().contents(uri)
     view = _translate(root, resolver, (id(root),))
+    export = registry().resolver().lookup(schema_uri("defs/purpose.json#/$defs/export"))
+    view = merge(view, _translate(export.contents, export.resolver, (id(export.contents),)))
     if view is False:
         raise Unsupported(f"the schema of {profile or 'document.json'} accepts nothing")
     return view

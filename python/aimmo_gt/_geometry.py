@@ -31,11 +31,14 @@ def rotated_within(extent: tuple[float, float, float, float], width: float, heig
     )
 
 
-def mask_areas(y1: float, x1: float, y2: float, x2: float) -> tuple[int, int | None]:
+def mask_areas(y1: float, x1: float, y2: float, x2: float) -> tuple[float, int | None]:
     """The areas a mask's runs may add up to, for a bound [[y1, x1], [y2, x2]] with y1 <= y2, x1 <= x2:
     exclusive of its bottom and right edges (the encoder loops over whole cells, so a fractional
     side counts up), and, for an integer bound only, inclusive of them (None otherwise)."""
-    exclusive = math.ceil(x2 - x1) * math.ceil(y2 - y1)
+    width, height = x2 - x1, y2 - y1
+    if not (math.isfinite(width) and math.isfinite(height)):  # 1e308 - -1e308: no count adds up to it
+        return math.inf, None
+    exclusive = math.ceil(width) * math.ceil(height)
     if all(isinstance(v, int) or v.is_integer() for v in (y1, x1, y2, x2)):
         return exclusive, int((x2 - x1 + 1) * (y2 - y1 + 1))
     return exclusive, None

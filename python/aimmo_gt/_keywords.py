@@ -286,11 +286,14 @@ def maskArea(validator, names, instance, schema) -> Errors:
         return  # runLength and boundOrder say what is wrong
     exclusive, inclusive = mask_areas(y1, x1, y2, x2)
     also = "" if inclusive is None else f" (or {_fmt(inclusive)} counting its bottom and right edges)"
-    covers = f"its bound [[top, left], [bottom, right]] = {as_json(bound)} covers {_fmt(exclusive)}{also}"
+    # (A side of 1e308 - -1e308 overflows to infinity: no count adds up to that.)
+    shown = _fmt(exclusive) if math.isfinite(exclusive) else "countless cells"
+    covers = f"its bound [[top, left], [bottom, right]] = {as_json(bound)} covers {shown}{also}"
     # Counts are positive, so one with more digits than the larger area cannot add up to it; a long
     # one is not converted (int() of n digits takes time quadratic in n: minutes for 10^7 digits).
     longest = max(map(len, counts))
-    if longest > max(_digits_above(max(exclusive, inclusive or 0)), _LONG_COUNT):
+    above = _digits_above(max(exclusive, inclusive or 0)) if math.isfinite(exclusive) else longest
+    if longest > max(above, _LONG_COUNT):
         yield ValidationError(
             f"the mask has a run count of {longest:,} digits, more pixels than {covers}", path=[names["mask"]]
         )
@@ -376,6 +379,48 @@ def uniqueIds(validator, key, instance, schema) -> Errors:
             )
         else:
             first[value] = i
+
+
+def typeAliases(validator, aliases, instance, schema) -> Errors:
+    if not isinstance(instance, dict):
+        return
+    kind = instance.get("type")
+    if not isinstance(kind, str) or kind not in aliases:
+        return
+    documented = aliases[kind]
+    yield ValidationError(
+        f"annotation type {as_json(kind)} is what AIMMO's tools call {as_json(documented)}, the type the "
+        f"format documents: write {as_json(documented)} (the annotation is checked as one)",
+        path=["type"],
+    )
+    # Then the annotation is checked as the documented type: this same schema, on the annotation
+    # with its documented type (whose own `type` keywords then pass).
+    yield from validator.descend({**instance, "type": documented}, schema)
+
+
+def _track_key(value: object) -> tuple[bool, object] | None:
+    """A track id compared as a JSON value (1 and "1" are two tracks); None when it is not one."""
+    if isinstance(value, str) or (isinstance(value, int | float) and not isinstance(value, bool)):
+        return isinstance(value, str), value
+    return None
+
+
+def uniqueTracks(validator, key, instance, schema) -> Errors:
+    if not isinstance(instance, list):
+        return
+    first: dict[tuple[bool, object], int] = {}
+    for i, item in enumerate(instance):
+        track = _track_key(item.get(key)) if isinstance(item, dict) else None
+        if track is None:
+            continue
+        if track in first:
+            yield ValidationError(
+                f"{key} {as_json(item[key])} is already the track of annotation {first[track]}: one "
+                "instance appears once in a frame",
+                path=[i, key],
+            )
+        else:
+            first[track] = i
 
 
 def spanLength(validator, names, instance, schema) -> Errors:
@@ -566,6 +611,35 @@ def satisfy_uniqueIds(key, items, context):
     return out
 
 
+def satisfy_typeAliases(aliases, instance, context):
+    return instance  # a generated annotation's type is one of the documented ones, never an alias
+
+
+def satisfy_uniqueTracks(key, items, context):
+    taken = {_track_key(item.get(key)) for item in items if isinstance(item, dict)}
+    seen: set = set()
+    out = []
+    for item in items:
+        track = _track_key(item.get(key)) if isinstance(item, dict) else None
+        if track is not None and track in seen:
+            # Another track of the same JSON type, not used yet.
+            value, n = item[key], 1
+            new = _next_track(value, n)
+            while _track_key(new) in taken:
+                n += 1
+                new = _next_track(value, n)
+            taken.add(_track_key(new))
+            item, track = {**item, key: new}, _track_key(new)
+        if track is not None:
+            seen.add(track)
+        out.append(item)
+    return out
+
+
+def _next_track(value, n):
+    return f"{value}-{n}" if isinstance(value, str) else value + n
+
+
 def satisfy_spanLength(names, instance, context):
     start, text = instance.get(names["start"]), instance.get(names["text"])
     if not (isinstance(start, int) and isinstance(text, str)):
@@ -665,6 +739,23 @@ KEYWORDS: dict[str, Keyword] = {
             "error",
             "Two annotations of one document have the same id.",
             satisfy=satisfy_uniqueIds,
+        ),
+        Keyword(
+            "typeAliases",
+            typeAliases,
+            "annotation.type-alias",
+            "error",
+            "An annotation type is a name AIMMO's tools use for a documented type (flat_cuboid, "
+            "frame_range, landmark); it is then checked as that type.",
+            satisfy=satisfy_typeAliases,
+        ),
+        Keyword(
+            "uniqueTracks",
+            uniqueTracks,
+            "annotation.unique-track",
+            "error",
+            "Two annotations of one document have the same track_id: one instance twice in a frame.",
+            satisfy=satisfy_uniqueTracks,
         ),
         Keyword(
             "spanLength",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import json
 import math
 import re
 from collections.abc import Iterator, Sequence
@@ -234,12 +235,19 @@ def validator_class(vocabulary: bool = True):
     return _create(vocabulary)
 
 
+def purpose_uri(purpose: str) -> str:
+    """The schema of a purpose (_check.PURPOSES): a `$defs` of defs/purpose.json."""
+    return schema_uri(f"defs/purpose.json#/$defs/{purpose}")
+
+
 @cache
-def validator_for(uri: str, vocabulary: bool = True):
-    """A validator for one of our schemas. The root is a $ref to the schema's $id, so that relative
-    $refs resolve against it (our dialect is opaque to `referencing`)."""
+def validator_for(uri: str, vocabulary: bool = True, purpose: str | None = None):
+    """A validator for one of our schemas (and, given a purpose, that purpose's schema too). The root
+    is a $ref to the schema's $id, so that relative $refs resolve against it (our dialect is opaque
+    to `referencing`)."""
     cls = validator_class(vocabulary)
-    return cls({"$ref": uri}, registry=registry(), format_checker=FORMATS if vocabulary else None)
+    root = {"$ref": uri} if purpose is None else {"allOf": [{"$ref": uri}, {"$ref": purpose_uri(purpose)}]}
+    return cls(root, registry=registry(), format_checker=FORMATS if vocabulary else None)
 
 
 def profile_uri(profile: str | None) -> str:
@@ -266,6 +274,33 @@ def infer_profile(document: object) -> str | None:
     if not metadata:
         return "pointcloud" if has_scene else "text"
     return None
+
+
+def inference_cause(document: object, profile: str | None) -> str | None:
+    """Why a document was taken for `profile` when it was inferred: the field that steered it, so
+    that the diagnostics that follow from the profile name their cause (DECISIONS.md)."""
+    if not isinstance(document, dict) or profile is None:
+        return None
+    if profile == "video":
+        return 'its metadata has "fps"'
+    if profile == "sequence":
+        return 'it has "scene_id" next to an image size (a single image has no "scene_id")'
+    if profile == "image":
+        return 'it has an image size and no "scene_id" (a frame of a sequence has one)'
+    if profile == "image-pixel":
+        annotations = document.get("annotations")
+        first = next(
+            (
+                i
+                for i, a in enumerate(annotations if isinstance(annotations, list) else ())
+                if isinstance(a, dict) and a.get("type") == "segmentation_mask"
+            ),
+            0,
+        )
+        return f"annotation {first} is a segmentation_mask"
+    if profile == "pointcloud":
+        return 'its metadata is empty and it has "scene_id"'
+    return 'its metadata is empty and it has no "scene_id"'  # text
 
 
 def image_size(document: object) -> tuple[float, float] | None:
@@ -320,15 +355,30 @@ def _schema(error: ValidationError) -> dict:
     return dict(schema) if isinstance(schema, dict) else {}
 
 
+@cache
+def type_aliases() -> dict[str, str]:
+    """The names AIMMO's tools use for documented annotation types, as document.json lists them."""
+    annotation = registry().contents(schema_uri("document.json"))["$defs"]["annotation"]
+    return dict(annotation["typeAliases"])
+
+
+def _alias(value: object) -> str | None:
+    """The documented type a value names when it is an alias (any JSON value may be there)."""
+    return type_aliases().get(value) if isinstance(value, str) else None
+
+
 def _covered(error: ValidationError, pointer: str) -> bool:
     """A profile's narrower list of annotation types fails an unknown type too; document.json's
-    error for it says more, so the profile's is dropped."""
-    return (
-        error.validator == "enum"
-        and _ANNOTATION_TYPE.fullmatch(pointer) is not None
-        and error.instance not in annotation_types()
-        and tuple(_keyword_value(error)) != annotation_types()
-    )
+    error for it says more, so the profile's is dropped. An alias (annotation.type-alias) fails
+    every list of types: it is checked as its documented type instead, which a profile's list is
+    asked about (and only when that one is not in it is the profile's error kept)."""
+    if error.validator != "enum" or _ANNOTATION_TYPE.fullmatch(pointer) is None:
+        return False
+    allowed = tuple(_keyword_value(error))
+    documented = _alias(_instance(error))
+    if documented is not None:
+        return allowed == annotation_types() or documented in allowed
+    return error.instance not in annotation_types() and allowed != annotation_types()
 
 
 #: Limits the schemas write as decimals, by what they mean.
@@ -420,16 +470,59 @@ def _standard_message(error: ValidationError, name: str) -> str:
     return f"{name} does not satisfy {keyword} {as_json(value)} (it is {as_json(instance)})"
 
 
-def _message(error: ValidationError, rule: str, pointer: str, profile: str | None) -> str:
+#: Hints for a missing property whose absence has a known reason.
+_REQUIRED_HINTS = {
+    "file_id": "an export has it; a GT-upload file may leave it out: check one with --upload "
+    '(purpose="upload" in the API)',
+}
+#: Properties a profile requires (so a profile that was inferred steered the diagnostic).
+_PROFILE_REQUIRED = frozenset({"track_id", "scene_id"})
+
+
+def _required_name(error: ValidationError) -> str | None:
+    """The missing property of a `required` error: ours writes it as JSON, jsonschema's own class
+    (for a standard-dialect file, our meta-schemas) as a Python repr."""
+    ours = re.fullmatch(r'("(?:[^"\\]|\\.)*") is required', error.message)
+    if ours:
+        return json.loads(ours.group(1))
+    standard = re.fullmatch(r"(.+) is a required property", error.message)
+    return ast.literal_eval(standard.group(1)) if standard else None
+
+
+def _follows_profile(error: ValidationError, pointer: str) -> bool:
+    """Whether a diagnostic follows from the profile's narrowing of the document schema."""
     keyword = error.validator
-    where = (
-        f"{'an' if profile and profile[0] in 'aeiou' else 'a'} {profile} document"
-        if profile
-        else "this document"
-    )
+    if keyword in (None, NOT_ALLOWED):
+        return True
+    if keyword == "enum" and _ANNOTATION_TYPE.fullmatch(pointer):
+        return _instance(error) in annotation_types() or _alias(_instance(error)) is not None
+    if keyword == "required":
+        return _required_name(error) in _PROFILE_REQUIRED
+    return False
+
+
+def _message(
+    error: ValidationError, rule: str, pointer: str, profile: str | None, cause: str | None = None
+) -> str:
+    message = _plain_message(error, rule, pointer, profile)
+    if cause and profile and _follows_profile(error, pointer):
+        message += f"; it is checked as {_a(profile)} document because {cause}"
+    return message
+
+
+def _a(profile: str) -> str:
+    return f"{'an' if profile[0] in 'aeiou' else 'a'} {profile}"
+
+
+def _plain_message(error: ValidationError, rule: str, pointer: str, profile: str | None) -> str:
+    keyword = error.validator
+    where = f"{_a(profile)} document" if profile else "this document"
     if keyword in (None, NOT_ALLOWED):
         name = error.absolute_path[-1] if error.absolute_path else "this value"
         return f"{as_json(name)} is not allowed in {where}"
+    excluded = _keyword_value(error) if keyword == "not" else None
+    if isinstance(excluded, dict) and "description" in excluded:  # what the excluded shape is
+        return f"{as_json(_instance(error))} is not allowed here: {excluded['description']}"
     if keyword == "not" and isinstance(error.schema, dict) and "description" in error.schema:
         shape = (
             f"{_plural(len(error.instance), 'item')} are"
@@ -442,14 +535,17 @@ def _message(error: ValidationError, rule: str, pointer: str, profile: str | Non
         return f"{as_json(error.instance)} is not {DESCRIPTIONS.get(name, name)}"
     if keyword == "enum" and _ANNOTATION_TYPE.fullmatch(pointer):
         allowed = ", ".join(_keyword_value(error))
-        if error.instance in annotation_types():
-            return f"annotation type {as_json(error.instance)} is not allowed in {where} (allowed: {allowed})"
+        documented = _alias(_instance(error))
+        if error.instance in annotation_types() or documented is not None:
+            shown = as_json(error.instance) + (f" (that is, {documented})" if documented else "")
+            return f"annotation type {shown} is not allowed in {where} (allowed: {allowed})"
         return f"{as_json(error.instance)} is not an annotation type (expected one of: {allowed})"
     if keyword == "required":
         # A standard-dialect file (our meta-schemas) is checked by jsonschema's own class: its message
         # holds the name as a Python repr, read back here.
-        standard = re.fullmatch(r"(.+) is a required property", error.message)
-        return f"{as_json(ast.literal_eval(standard.group(1)))} is required" if standard else error.message
+        missing = _required_name(error)
+        hint = _REQUIRED_HINTS.get(missing) if isinstance(missing, str) else None
+        return f"{as_json(missing)} is required" + (f": {hint}" if hint else "")
     if keyword == "additionalProperties" and error.message.startswith("Additional properties"):
         known, patterns = _schema(error).get("properties", {}), _schema(error).get("patternProperties", {})
         unknown = [
@@ -462,17 +558,26 @@ def _message(error: ValidationError, rule: str, pointer: str, profile: str | Non
     return _standard_message(error, _name(error))
 
 
-def diagnostics_from_errors(errors, profile: str | None) -> Iterator[Diagnostic]:
+def diagnostics_from_errors(errors, profile: str | None, cause: str | None = None) -> Iterator[Diagnostic]:
     # A profile narrows document.json, so a value wrong for both (an unknown annotation type) fails
     # both; the same diagnostic twice is noise, and only the first is kept.
     seen = set()
+    errors = list(errors)
+    # A profile's metadata schema excludes fps beside width or height on its own terms (a property
+    # not allowed, or none at all), which say more than metadata.json's `not` of a document that fits
+    # no resource type: that one is left out when a profile's says it.
+    narrowed = any(
+        pointer_from_path(e.absolute_path).startswith("/metadata")
+        and e.validator in (None, NOT_ALLOWED, "maxProperties")
+        for e in errors
+    )
     for error in errors:
         rule = _rule(error)
         pointer = pointer_from_path(error.absolute_path)
-        if _covered(error, pointer):
+        if _covered(error, pointer) or (error.validator == "not" and pointer == "/metadata" and narrowed):
             continue
         severity = RULES[rule].severity if rule in RULES else "error"
-        diagnostic = Diagnostic(rule, severity, pointer, _message(error, rule, pointer, profile))
+        diagnostic = Diagnostic(rule, severity, pointer, _message(error, rule, pointer, profile, cause))
         if diagnostic not in seen:
             seen.add(diagnostic)
             yield diagnostic
@@ -545,9 +650,16 @@ def schema_diagnostics(
 
 
 def document_diagnostics(
-    document: object, profile: str | None, *, only: Sequence[int] | None = None
+    document: object,
+    profile: str | None,
+    *,
+    purpose: str = "export",
+    inferred: bool = False,
+    only: Sequence[int] | None = None,
 ) -> list[Diagnostic]:
-    """Every diagnostic for a parsed document against a profile (None: the union of all types).
+    """Every diagnostic for a parsed document against a profile (None: the union of all types) and a
+    purpose (PURPOSES). `inferred`: the profile was inferred from the document, so the diagnostics
+    that follow from it name the field that steered it.
 
     `only`: the indices (ascending) of the annotations to check; the others must be known to have
     nothing to report (the fast explainer, _explain.py, proves it). The rest of the document, the
@@ -557,8 +669,9 @@ def document_diagnostics(
     restrict = only is not None and isinstance(annotations, list)
     limit = ONLY_ITEMS.set((annotations, only) if restrict else None)  # type: ignore[arg-type]
     try:
-        errors = validator_for(profile_uri(profile)).iter_errors(document)
-        return _checked(lambda: diagnostics_from_errors(errors, profile), document)
+        errors = validator_for(profile_uri(profile), purpose=purpose).iter_errors(document)
+        cause = inference_cause(document, profile) if inferred else None
+        return _checked(lambda: diagnostics_from_errors(errors, profile, cause), document)
     finally:
         ONLY_ITEMS.reset(limit)
         IMAGE_SIZE.reset(token)

@@ -71,9 +71,13 @@ def test_the_tarball_holds_every_schema_file_the_types_and_no_build_scripts(tarb
 
 
 def _expected(document: object, profile: str | None) -> bool:
-    """What a structure-and-formats engine must say: our verdict without our vocabulary's rules."""
+    """What a structure-and-formats engine must say: our verdict without our vocabulary's rules (an
+    export's, the default purpose of both; a type alias fails the enum of types in any engine)."""
     result = check(document, profile=profile)
-    return not any(d.rule.startswith(("schema.", "format.")) for d in result.diagnostics)
+    return not any(
+        d.rule.startswith(("schema.", "format.")) or d.rule == "annotation.type-alias"
+        for d in result.diagnostics
+    )
 
 
 def test_the_validator_checks_the_fixtures_as_our_engine_does(project: Path):

@@ -356,6 +356,20 @@ def _break_unique_ids(key, items, image):
     return [*items[:-1], {**items[-1], key: items[0][key]}]
 
 
+def _break_type_aliases(aliases, obj, image):
+    # The name AIMMO's tools use for this annotation's type, when it has one.
+    alias = next((name for name, documented in aliases.items() if documented == obj.get("type")), None)
+    return None if alias is None else {**obj, "type": alias}
+
+
+def _break_unique_tracks(key, items, image):
+    tracked = [i for i, item in enumerate(items) if key in item]
+    if len(tracked) < 2:
+        return None
+    first, last = tracked[0], tracked[-1]
+    return [*items[:last], {**items[last], key: items[first][key]}, *items[last + 1 :]]
+
+
 def _break_span_length(names, obj, image):
     return {**obj, names["end"]: obj[names["end"]] + 1}
 
@@ -370,6 +384,8 @@ BREAK: dict[str, Callable[[Any, Any, Any], Any]] = {
     "indexList": _break_index_list,
     "keysOf": _break_keys_of,
     "uniqueIds": _break_unique_ids,
+    "uniqueTracks": _break_unique_tracks,
+    "typeAliases": _break_type_aliases,
     "spanLength": _break_span_length,
 }
 

@@ -23,6 +23,8 @@ _ANNOTATION_ID = re.compile(rf"(?:[0-9]+-)?{_UUID}")
 _RLE = re.compile(r"(?:[1-9][0-9]*[TF])+")
 _INDICES = re.compile(r"(?:0|[1-9][0-9]*)(?:-(?:0|[1-9][0-9]*))*")
 _IMAGE_PROFILES = {"image", "image-pixel", "sequence"}
+#: The names AIMMO's tools use for documented types (DECISIONS.md, "Type names"), by documented type.
+_ALIASES = {"cuboid_plain": "flat_cuboid", "frameRange": "frame_range", "keypoint": "landmark"}
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,17 @@ def _bound_reversed(bound, _context):
     return st.sampled_from([[[y2 + 1, x1], [y2, x2]], [[y1, x2 + 1], [y2, x2]]])
 
 
+def _track_repeated(annotations, _context):
+    """A later annotation given the track_id of an earlier one (DECISIONS: one instance per track in a
+    frame), compared as JSON values."""
+    tracked = [i for i, a in enumerate(annotations) if isinstance(a, dict) and "track_id" in a]
+    if len(tracked) < 2:
+        return None
+    first, last = tracked[0], tracked[-1]
+    repeated = [*annotations[:last], {**annotations[last], "track_id": annotations[first]["track_id"]}]
+    return st.just([*repeated, *annotations[last + 1 :]])
+
+
 def _unknown_key(obj, _context):
     return (
         st.sampled_from(["labels", "Type", "point", "zz_unknown"])
@@ -246,6 +259,11 @@ LIMITS: list[Limit] = [
         _ANY + r"\.type",
         lambda v, c: st.sampled_from(["box", "BBOX", "classification", ""]),
     ),
+    Limit(
+        "annotation type: AIMMO's internal names are errors",
+        _ANY + r"\.type",
+        lambda v, c: st.just(_ALIASES[v]) if v in _ALIASES else None,
+    ),
     Limit("annotation label non-empty", _ANY + r"\.label", _just("")),
     Limit("track_id non-negative", _ANY + r"\.track_id", _integers_below(0)),
     Limit(
@@ -255,6 +273,7 @@ LIMITS: list[Limit] = [
         frozenset({"image", "image-pixel", "pointcloud", "video", "text"}),
     ),
     Limit("track_id required on sequence annotations", _ANY, _dropping("track_id"), frozenset({"sequence"})),
+    Limit("track_id: one annotation per track in a document", r"\.annotations", _track_repeated),
     Limit(
         "annotation type allowed by the resource",
         _ANY + r"\.type",
