@@ -337,24 +337,31 @@ def _dump(document: object) -> bytes:
 
 #: The broken files of the example export: path -> (what is wrong, bytes, expected {rule ids}).
 def example_broken(valid: dict[str, dict]) -> dict[str, tuple[str, bytes, set[str]]]:
+    # Each broken file is a copy of a valid one under a new file name and a new file_id (its own
+    # reversed: no dataset.duplicate-file-id), so that it is broken only in the way it says.
     broken: dict[str, tuple[str, bytes, set[str]]] = {}
 
-    doc = copy.deepcopy(valid["images/daytime/image (28).json"])
+    def copied(path: str) -> dict:
+        doc = copy.deepcopy(valid[path])
+        doc["file_id"] = doc["file_id"][::-1]
+        return doc
+
+    doc = copied("images/daytime/image (28).json")
     doc["filename"] = "image (32).jpeg"
     doc["annotations"][0]["points"] = [[297, 307], [1169, 530], [1169, 307], [297, 530]]
     broken["images/daytime/image (32).json"] = ("bbox corners out of order", _dump(doc), {"geometry.bbox"})
 
-    doc = copy.deepcopy(valid["masks/road_01.json"])
+    doc = copied("masks/road_01.json")
     doc["filename"] = "road_03.png"
     doc["annotations"][0]["bound"] = [[100, 200], [400, 300]]  # the vendor's bound: 30,000 pixels, runs 945
     broken["masks/road_03.json"] = ("mask runs do not cover the bound", _dump(doc), {"mask.area"})
 
-    doc = copy.deepcopy(valid["videos/clip_01.json"])
+    doc = copied("videos/clip_01.json")
     doc["filename"] = "clip_03.mp4"
     doc["annotations"][0]["startFrame"], doc["annotations"][0]["endFrame"] = 3159, 3028
     broken["videos/clip_03.json"] = ("endFrame before startFrame", _dump(doc), {"order.end-after-start"})
 
-    text = _dump(valid["lidar/scene_0002/000002.json"]).decode()
+    text = _dump(copied("lidar/scene_0002/000002.json")).decode()
     text = text.replace('"000002.pcd"', '"000003.pcd"')
     broken["lidar/scene_0002/000003.json"] = (
         "truncated by an interrupted copy",
@@ -362,7 +369,7 @@ def example_broken(valid: dict[str, dict]) -> dict[str, tuple[str, bytes, set[st
         {"json.parse"},
     )
 
-    text = _dump(valid["texts/review_01.json"]).decode().replace('"review_01.txt"', '"review_03.txt"')
+    text = _dump(copied("texts/review_01.json")).decode().replace('"review_01.txt"', '"review_03.txt"')
     text = text.replace('"label": "company",', '"label": "company",\n      "label": "organisation",', 1)
     broken["texts/review_03.json"] = (
         "the key 'label' twice in one annotation",
@@ -409,26 +416,65 @@ def input_breakages(valid: bytes) -> dict[str, tuple[bytes, str]]:
     }
 
 
-def write_generated(target: Path, files: int, broken_every: int = 100) -> dict[str, str]:
-    """Write `files` documents in folders of 500; every `broken_every`-th is broken in one of the
-    input ways, in turn. Returns {relative path: rule id} of the broken files."""
-    templates = [_dump(doc) for doc in example_documents().values()]
-    kinds = list(input_breakages(templates[0]))
-    expected: dict[str, str] = {}
+#: The breakages whose document still parses (a BOM, a repeated key): such a file takes part in the
+#: whole-export rules, so it has a name and a file_id of its own like any other.
+PARSED_BREAKAGES = ("bom", "duplicate")
+
+
+def _copy(template: dict, number: int, copy: int) -> dict:
+    """A template as the `copy`-th copy in a generated export, at file `number`: a file_id, folder and
+    scene of its own, so that no whole-export rule (dataset.*) fires on a generated export. (A shallow
+    copy: copies share the template's annotations.)"""
+    doc = dict(template)
+    doc["file_id"] = f"{number:024x}"
+    doc["parent_path"] = f"{template['parent_path']}/copy_{copy:06d}"
+    if "scene_id" in template:
+        doc["scene_id"] = template["scene_id"][:12] + f"{copy:012x}"
+    return doc
+
+
+def generated(files: int, broken_every: int = 0):
+    """Yield (relative path, document, breakage) for a generated export of `files` documents in
+    folders of 500: copies of the example's valid documents in turn, each with a file_id, folder and
+    scene of its own (`_copy`: no whole-export rule fires). With `broken_every`, every
+    `broken_every`-th is an image (it has a width to break) meant to be broken in one of the input
+    ways, in turn (`breakage`, else None); it takes the place of no copy, so every copied scene keeps
+    all its frames."""
+    templates = list(example_documents().values())
+    kinds = list(input_breakages(b""))
+    copied = 0
     for number in range(files):
-        folder = target / f"part_{number // 500:04d}"
-        if number % 500 == 0:
-            folder.mkdir(parents=True, exist_ok=True)
         relative = f"part_{number // 500:04d}/{number:07d}.json"
-        data = templates[number % len(templates)]
-        if number % broken_every == broken_every - 1:
-            kind = kinds[(number // broken_every) % len(kinds)]
-            data, rule = input_breakages(templates[0])[kind]  # an image: it has a width to break
-            expected[relative] = rule
+        if broken_every and number % broken_every == broken_every - 1:
+            doc = _copy(templates[0], number, 0)
+            doc["parent_path"] = f"/broken/{number:07d}"
+            yield relative, doc, kinds[(number // broken_every) % len(kinds)]
+        else:
+            yield relative, _copy(templates[copied % len(templates)], number, copied // len(templates)), None
+            copied += 1
+
+
+def write_generated(
+    target: Path, files: int, broken_every: int = 100, resources: Path | None = None
+) -> dict[str, str]:
+    """Write `generated(files, broken_every)` under `target`, breaking the files it says. With
+    `resources`, an empty resource file is written there for each document that parses, at its
+    parent_path + filename. Returns {relative path: rule id} of the broken files."""
+    expected: dict[str, str] = {}
+    for relative, doc, kind in generated(files, broken_every):
+        path = target / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = _dump(doc)
+        if kind is not None:
+            data, expected[relative] = input_breakages(data)[kind]
             if kind == "unreadable":
-                os.symlink("does-not-exist.json", folder / f"{number:07d}.json")
+                os.symlink("does-not-exist.json", path)
                 continue
-        (folder / f"{number:07d}.json").write_bytes(data)
+        path.write_bytes(data)
+        if resources is not None and (kind is None or kind in PARSED_BREAKAGES):
+            resource = resources / doc["parent_path"].lstrip("/") / doc["filename"]
+            resource.parent.mkdir(parents=True, exist_ok=True)
+            resource.touch()
     return expected
 
 

@@ -181,10 +181,14 @@ def resources(rng: random.Random, count: int) -> list[str]:
 
 
 def export(seed: int, count: int, annotations: int = 100):
-    """Yield (name, document) for a synthetic export of `count` valid documents."""
+    """Yield (name, document) for a synthetic export of `count` valid documents, valid as a whole too:
+    file ids are random ObjectIds, each document names a file of its own (its number leads the file
+    name), and each frame is a scene of its own (no whole-export rule fires)."""
     rng = random.Random(seed)
     for i, resource in enumerate(resources(rng, count)):
-        yield f"{resource}-{i:06d}.json", document(rng, resource, annotations)
+        doc = document(rng, resource, annotations)
+        doc["filename"] = f"{i:06d}-{doc['filename']}"
+        yield f"{resource}-{i:06d}.json", doc
 
 
 # --- Mutations: small edits that break (or keep) a document, for the equivalence test.

@@ -58,6 +58,22 @@ def repo() -> Path:
     return REPO
 
 
+@pytest.fixture
+def pools(monkeypatch):
+    """The process pools the runner starts, by their number of workers (each still runs)."""
+    import aimmo_gt._runner as runner
+
+    started = []
+
+    class Recording(runner.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            started.append(kwargs.get("max_workers"))
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "ProcessPoolExecutor", Recording)
+    return started
+
+
 @dataclass
 class Run:
     code: int

@@ -10,12 +10,13 @@ import tomllib
 import pytest
 
 import aimmo_gt
+from aimmo_gt._dataset import Export
 from aimmo_gt._rules import INPUT_RULES
 from aimmo_gt._runner import Options, check_item
 from aimmo_gt._schemas import schema_uri
 from aimmo_gt._validator import schema_diagnostics
-from aimmo_gt._walk import Item
-from conftest import CASES, FIXTURES, load_json
+from aimmo_gt._walk import Item, Walker
+from conftest import CASES, FIXTURES, TESTS, load_json
 
 #: What a Python repr looks like in a message: None/True/False, or a quoted string in single quotes
 #: (an apostrophe inside a word, "mask's", is not one).
@@ -56,6 +57,14 @@ def _walked() -> list[tuple[str, str, str]]:
     for rule, data in INPUT_SAMPLES.items():
         report = check_item(Item(f"{rule}.json", data=data), Options(), max_bytes=1 << 20)
         found += [(rule, d.rule, d.message) for d in report.diagnostics]
+    # The whole-export rules: each fixture export (tests/dataset/exports) as the CLI reads it.
+    for folder in sorted(path for path in (TESTS / "dataset" / "exports").iterdir() if path.is_dir()):
+        resources = folder / "resources"
+        export = Export(resources=str(resources) if resources.is_dir() else None)
+        items = Walker(max_bytes=1 << 20).items([str(folder / "gt" if resources.is_dir() else folder)])
+        reports = [export.add(check_item(item, Options(dataset=True), max_bytes=1 << 20)) for item in items]
+        reports += [report for report, _valid in export.finish()]
+        found += [(folder.name, d.rule, d.message) for report in reports for d in report.diagnostics]
     return found
 
 

@@ -413,7 +413,19 @@ def _json_report(capsys) -> dict[str, list[tuple[str, str]]]:
 @pytest.mark.parametrize("project", PROJECTS, ids=lambda p: p.name)
 def test_cli_reports_every_fault_and_skips_the_ontology_file(project, capsys):
     ontology = project / "ontology.json"
-    status = main(["validate", "--format", "json", "--jobs", "2", "--ontology", str(ontology), str(project)])
+    status = main(
+        [
+            "validate",
+            "--no-dataset",
+            "--format",
+            "json",
+            "--jobs",
+            "2",
+            "--ontology",
+            str(ontology),
+            str(project),
+        ]
+    )
     found = _json_report(capsys)
     expected = {
         path.name: _expected(_manifest(path.parent).get(path.name))
@@ -422,14 +434,18 @@ def test_cli_reports_every_fault_and_skips_the_ontology_file(project, capsys):
     }
     assert status == 1
     assert found == expected
-    assert main(["validate", "--ontology", str(ontology), str(project / "valid")]) == 0
+    assert main(["validate", "--no-dataset", "--ontology", str(ontology), str(project / "valid")]) == 0
 
 
 def test_cli_lowers_and_ignores_ontology_rules(capsys):
     folder, ontology = ONTOLOGIES / "project" / "invalid", ONTOLOGIES / "project" / "ontology.json"
-    status = main(["validate", "-q", "--ontology", str(ontology), "--ignore", "ontology.", str(folder)])
+    status = main(
+        ["validate", "--no-dataset", "-q", "--ontology", str(ontology), "--ignore", "ontology.", str(folder)]
+    )
     assert (status, capsys.readouterr().out) == (0, "")
-    status = main(["validate", "-q", "--ontology", str(ontology), "--warn", "ontology.", str(folder)])
+    status = main(
+        ["validate", "--no-dataset", "-q", "--ontology", str(ontology), "--warn", "ontology.", str(folder)]
+    )
     out = capsys.readouterr().out
     assert status == 0 and out.count("(warning)") == len(list(folder.glob("*.json")))
 

@@ -32,6 +32,7 @@ from ._rules import MAX_DEPTH, UNTUNABLE
 from ._walk import Item, read_file
 
 if TYPE_CHECKING:
+    from ._dataset import Facts
     from ._loading import Position
     from ._ontology import Ontology
 
@@ -83,6 +84,10 @@ class Options:
     positions: bool = False
     #: One of ENGINES.
     engine: str = "auto"
+    #: Send back a facts record with each report, for the whole-export rules (_dataset.py).
+    dataset: bool = False
+    #: ... and in it what the document holds, for `aimmo-gt stats` (_stats.py).
+    stats: bool = False
     #: One of PURPOSES.
     purpose: str = "export"
     #: The project's ontology (--ontology, `ontology=`): checked on every document after the format.
@@ -160,6 +165,8 @@ class FileReport(_Counts):
     #: The file the document is in and the line its text starts on (JSON Lines), for SARIF.
     file: str | None = None
     line: int = 1
+    #: What the whole-export rules need of the document (Options.dataset; None when it did not parse).
+    facts: Facts | None = None
 
 
 # --- Tuning: --warn and --ignore.
@@ -373,7 +380,7 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
     """Read, parse and check one item; every problem becomes a diagnostic, never an exception."""
     options = options.for_file(item.file)
 
-    def report(diagnostics, positions=(), profile=None, inferred=False) -> FileReport:
+    def report(diagnostics, positions=(), profile=None, inferred=False, facts=None) -> FileReport:
         return FileReport(
             item.display,
             passes(diagnostics, options.strict),
@@ -383,6 +390,7 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
             tuple(positions),
             item.file,
             item.line,
+            facts,
         )
 
     if item.diagnostics:
@@ -400,7 +408,8 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
         project = _ontology_of_decoded(options.ontology, decoded) if clean else None
         if project is not None:
             found, _ = _tuned(project, (None,) * len(project), options)
-            return report(found, _positions(data, found, options), profile, options.profile is None)
+            facts = dataset_facts(options, struct=decoded)
+            return report(found, _positions(data, found, options), profile, options.profile is None, facts)
     # The loader is imported only for a file the fast engine did not pass: a run of clean files,
     # one small file above all, does without it.
     from ._loading import load_positioned
@@ -420,6 +429,7 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
         if loaded.document is None:
             return report(diagnostics, positions)
         document, failing, spoke = loaded.document, None, bool(loaded.diagnostics)
+    facts = dataset_facts(options, document=document)
     try:
         # The fast pass failed on the bytes; on the document it is worth asking again only when the
         # loader had something to say about the text (a byte-order mark, a repeated key).
@@ -432,10 +442,20 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
             "",
             f"the validator failed on this file ({type(error).__name__}: {error}); please report it",
         )
-        return report((*diagnostics, failure), (*positions, None))
+        return report((*diagnostics, failure), (*positions, None), facts=facts)
     found = result.diagnostics
     where = _positions(data, found, options)
-    return report((*diagnostics, *found), (*positions, *where), result.profile, result.inferred)
+    return report((*diagnostics, *found), (*positions, *where), result.profile, result.inferred, facts)
+
+
+def dataset_facts(options: Options, *, struct: object = None, document: object = None) -> Facts | None:
+    """The hook of the whole-export rules: the facts record of a document that parsed (the fast
+    engine's struct of a clean file, else the loaded document), when the run asks for them."""
+    if not (options.dataset or options.stats):
+        return None
+    from ._dataset import facts_of
+
+    return facts_of(struct, document, counts=options.stats)
 
 
 def check_batch(items: Iterable[Item], options: Options, max_bytes: int) -> list[FileReport]:

@@ -214,14 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="text format: also a line per file, saying ok or invalid and the profile used; and "
         "(on standard error) which configuration file was used",
     )
-    validate.add_argument(
-        "--jobs",
-        "-j",
-        type=_jobs,
-        metavar="N",
-        help=f"check files in N processes (default: the number of CPUs, {default_jobs()} here); "
-        "the report is in the same order whatever N",
-    )
+    _input_options(validate)
     validate.add_argument(
         "--engine",
         choices=_api.ENGINES,
@@ -230,32 +223,37 @@ def build_parser() -> argparse.ArgumentParser:
         "explains the others; needs msgspec, a dependency), reference (python-jsonschema on every file), "
         "auto (default: fast when installed); the reports are the same",
     )
-    validate.add_argument(
-        "--jsonl",
-        action="store_true",
-        help="JSON Lines: each non-blank line of each file is one document, reported as FILE:LINE; "
-        "directories are searched for *.jsonl instead of *.json",
-    )
-    validate.add_argument(
-        "--exclude",
-        action="append",
-        default=[],
-        metavar="GLOB",
-        help="skip files and directories whose path or name matches GLOB, e.g. '*/tmp/*' or "
-        "'*.bak.json' (repeatable)",
-    )
-    validate.add_argument(
-        "--max-bytes",
-        type=_size,
-        default=DEFAULT_MAX_BYTES,
-        metavar="N",
-        help="report a file (or JSON Lines line) larger than N bytes as file.too-large instead of "
-        "reading it; K, M, G suffixes allowed (default: 256M)",
-    )
+    _dataset_options(validate)
     _add_ontology_option(validate)
     _add_terminal_options(validate)
     _add_config_options(validate)
     validate.set_defaults(handler=_validate, command_parser=validate)
+
+    stats = commands.add_parser(
+        "stats",
+        help="count what GT files hold: resource types, annotations per type and class, attribute values",
+        description=textwrap.dedent("""\
+            Count what an export holds: files per resource type, annotations per type, per class (per
+            type) and per attribute value, the classification's labels and values, frames and tracks
+            per scene, image sizes. PATHs are found and read as by validate; a file that cannot be
+            read or parsed, or has an error, is counted and listed at the end, and the run goes on."""),
+        epilog="exit status: 0 counted (files with errors included), 2 usage error\n\n"
+        "examples:\n  aimmo-gt stats examples/export\n  aimmo-gt stats --format json -o stats.json export/\n",
+        formatter_class=_Formatter,
+    )
+    stats.add_argument(
+        "paths", nargs="+", metavar="PATH", help="a file, a directory, or - for standard input"
+    )
+    stats.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text (default: tables) or json (one object; schema: tests/data/stats.schema.json)",
+    )
+    stats.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    stats.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    _input_options(stats)
+    stats.set_defaults(handler=_stats, command_parser=stats)
 
     rules = commands.add_parser(
         "rules",
@@ -396,6 +394,82 @@ def _config_used(args: argparse.Namespace, config) -> str:
     return "configuration: none found (aimmo-gt.toml, or pyproject.toml with [tool.aimmo-gt], from here up)"
 
 
+def _input_options(command: argparse.ArgumentParser) -> None:
+    """How files are found and read: the same options for every command that reads GT files."""
+    command.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        metavar="N",
+        help=f"read files in N processes (default: the number of CPUs, {default_jobs()} here); "
+        "the report is in the same order whatever N",
+    )
+    command.add_argument(
+        "--jsonl",
+        action="store_true",
+        help="JSON Lines: each non-blank line of each file is one document, reported as FILE:LINE; "
+        "directories are searched for *.jsonl instead of *.json",
+    )
+    command.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="skip files and directories whose path or name matches GLOB, e.g. '*/tmp/*' or "
+        "'*.bak.json' (repeatable)",
+    )
+    command.add_argument(
+        "--max-bytes",
+        type=_size,
+        default=DEFAULT_MAX_BYTES,
+        metavar="N",
+        help="report a file (or JSON Lines line) larger than N bytes as file.too-large instead of "
+        "reading it; K, M, G suffixes allowed (default: 256M)",
+    )
+
+
+def _dataset_options(command: argparse.ArgumentParser) -> None:
+    group = command.add_argument_group(
+        "whole export",
+        "Faults visible only when files are compared (the dataset.* rules: a file_id or a frame twice, a "
+        "track whose label changes, ...), checked in the same pass, on by default for a directory, "
+        "several files or JSON Lines. Each is reported on the later file, naming the first one.",
+    )
+    group.add_argument(
+        "--no-dataset",
+        dest="dataset",
+        action="store_false",
+        help="do not compare files with each other (no dataset.* rule)",
+    )
+    group.add_argument(
+        "--resources",
+        metavar="DIR",
+        help="the folder of the resource files a GT upload goes with: each GT file's parent_path + "
+        "filename must name a file under DIR (upload.no-resource), and each file under DIR should have "
+        "a GT file (upload.no-gt-file; hidden files are left out)",
+    )
+
+
+def _export(args: argparse.Namespace):
+    """The whole-export reducer the run asks for, or None."""
+    dataset = args.dataset and (
+        len(args.paths) > 1 or args.jsonl or any(os.path.isdir(path) for path in args.paths)
+    )
+    if not dataset and args.resources is None:
+        return None
+    from ._dataset import Export
+
+    return Export(
+        warn=args.warn,
+        ignore=args.ignore,
+        strict=args.strict,
+        dataset=dataset,
+        # DECISIONS.md: dataset.label-case is for an export without an ontology (which names the labels).
+        label_case=not args.ontology,
+        resources=args.resources,
+    )
+
+
 def _usage_error(parser: argparse.ArgumentParser, message: str) -> int:
     parser.print_usage(sys.stderr)
     sys.stderr.write(f"{parser.prog}: error: {message}\n")
@@ -502,6 +576,9 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     ontology = _load_ontology(args.ontology, parser)
     if ontology is False:
         return EXIT_USAGE
+    if args.resources is not None and not os.path.isdir(args.resources):
+        return _usage_error(parser, f"--resources {args.resources!r} is not a directory")
+    export = _export(args)
     options = Options(
         args.profile,
         tuple(args.warn),
@@ -512,16 +589,13 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         purpose="upload" if args.upload else "export",
         ontology=ontology,
         overrides=config.overrides if config else (),
+        dataset=export is not None,
     )
     err = sys.stderr
     jobs = _cap_jobs(args.jobs, err)
-    # The report may be written inside a walked directory; it is not a GT file (nor is the ontology).
-    skip = [args.output] if args.output else []
-    if args.ontology:
-        skip.append(args.ontology)
 
     def walker() -> Walker:
-        return Walker(exclude=args.exclude, jsonl=args.jsonl, max_bytes=args.max_bytes, skip=skip)
+        return _walker(args)
 
     if args.output:
         probe = walker()
@@ -562,6 +636,8 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                 with interrupts.deferred():
                     reporter.start()
                 for report in reports:
+                    if export is not None:
+                        report = export.add(report)
                     summary.add(report)
                     hint.add(report)
                     with interrupts.deferred():
@@ -577,6 +653,15 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             finally:
                 reports.close()  # a parallel run stops its workers now
                 progress.close()
+            # What is known once every file was read; a resource file's warning fails the run under
+            # --strict, though it is no checked file.
+            failed = False
+            if export is not None and failure is None and not summary.interrupted:
+                for report, earlier_valid in export.finish():
+                    summary.add_appended(report, earlier_valid)
+                    with interrupts.deferred():
+                        reporter.appended(report)
+                    failed = failed or (earlier_valid is None and not report.valid)
             if failure is not None:
                 exit_code = EXIT_FAILED
             elif summary.interrupted:
@@ -584,7 +669,7 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             elif summary.files == 0:
                 exit_code = EXIT_USAGE
             else:
-                exit_code = EXIT_INVALID if summary.invalid else EXIT_VALID
+                exit_code = EXIT_INVALID if summary.invalid or failed else EXIT_VALID
             with interrupts.deferred():
                 reporter.finish(summary, exit_code)
                 output.flush()
@@ -606,6 +691,58 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             "given paths (a directory is searched for them; --exclude may have left out the rest)\n"
         )
     return exit_code
+
+
+def _walker(args: argparse.Namespace) -> Walker:
+    # The report may be written inside a walked directory; it is not a GT file.
+    skip = [args.output] if args.output else []
+    if getattr(args, "ontology", None):  # nor is the ontology (validate --ontology)
+        skip.append(args.ontology)
+    return Walker(exclude=args.exclude, jsonl=args.jsonl, max_bytes=args.max_bytes, skip=skip)
+
+
+def _stats(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from ._progress import Progress
+    from ._stats import Stats, render_text
+
+    try:
+        output = _open_output(args.output)
+    except OSError as error:
+        return _usage_error(parser, f"cannot write {args.output!r}: {error.strerror}")
+    except ReportWriteError as error:
+        sys.stderr.write(f"{parser.prog}: error: {error}\n")
+        return EXIT_FAILED
+    walker = _walker(args)
+    stats = Stats()
+    progress = Progress(sys.stderr, enabled=not args.quiet and sys.stderr.isatty())
+    items = walker.items(args.paths)
+    try:
+        for report in run(
+            items, Options(stats=True), max_bytes=args.max_bytes, jobs=args.jobs or default_jobs()
+        ):
+            stats.add(report)
+            progress.update(stats.files, len(stats.bad), len(stats.bad))
+    finally:
+        progress.close()
+    counted = stats.as_json()
+    try:
+        if args.format == "json":
+            output.write(json.dumps(counted, ensure_ascii=False, indent=2) + "\n")
+        else:
+            render_text(counted, cast(TextIO, output))
+        output.flush()
+    except ReportWriteError as error:
+        sys.stderr.write(f"{parser.prog}: error: {error}\n")
+        return EXIT_FAILED
+    finally:
+        if args.output:
+            with contextlib.suppress(OSError, ReportWriteError):
+                output.close()
+    if stats.files == 0:
+        sys.stderr.write(
+            f"{parser.prog}: no {'*.jsonl' if args.jsonl else '*.json'} file found in the given paths\n"
+        )
+    return EXIT_VALID
 
 
 # --- The project's ontology: `validate --ontology FILE`, `ontology schema`, `ontology infer`.

@@ -48,12 +48,24 @@ class Summary:
             self.valid += 1
         else:
             self.invalid += 1
+        self._count(report)
+
+    def _count(self, report: FileReport) -> None:
         for diagnostic in report.diagnostics:
             if diagnostic.severity == "error":
                 self.errors += 1
             else:
                 self.warnings += 1
             self.rules[diagnostic.rule] += 1
+
+    def add_appended(self, report: FileReport, earlier_valid: bool | None) -> None:
+        """Count a report of diagnostics known only at the end of the run (Export.finish): for a file
+        already counted (earlier_valid: its verdict then), or None for a file that was not checked
+        (a resource file), which only adds its diagnostics."""
+        if earlier_valid and not report.valid:
+            self.valid -= 1
+            self.invalid += 1
+        self._count(report)
 
     def as_dict(self) -> dict:
         counts = {
@@ -92,6 +104,12 @@ class Reporter:
 
     def file(self, report: FileReport) -> None:
         raise NotImplementedError
+
+    def appended(self, report: FileReport) -> None:
+        """After every `file`: diagnostics of a file known only once all files were read (a frame gap,
+        a resource file without GT file); `report.valid` says whether they alone pass. A format of
+        one line per problem writes them as it writes a file's."""
+        self.file(report)
 
     def finish(self, summary: Summary, exit_code: int) -> None:
         pass
@@ -169,6 +187,11 @@ class TextReporter(Reporter):
             # cannot forge a line or send a terminal an escape sequence.
             write(f"{escape(place)}: {rule}{severity}: {escape(diagnostic.message)}\n")
 
+    def appended(self, report: FileReport) -> None:
+        verbose, self.verbose = self.verbose, False
+        self.file(report)
+        self.verbose = verbose
+
     def finish(self, summary: Summary, exit_code: int) -> None:
         write = self.stream.write
         for line in self.shown.lines():
@@ -200,6 +223,7 @@ class JsonReporter(Reporter):
     def start(self) -> None:
         self.stream.write('{"files": [')
         self.first = True
+        self.appending = False
 
     def file(self, report: FileReport) -> None:
         entry = {
@@ -207,15 +231,33 @@ class JsonReporter(Reporter):
             "valid": report.valid,
             "profile": report.profile,
             "inferred": report.inferred,
-            "diagnostics": [
-                {**diagnostic.as_dict(), "line": line, "column": column}
-                for diagnostic, line, column in _with_positions(report)
-            ],
+            "diagnostics": self._diagnostics(report),
+        }
+        self.stream.write(("\n  " if self.first else ",\n  ") + json_text(entry))
+        self.first = False
+
+    @staticmethod
+    def _diagnostics(report: FileReport) -> list[dict]:
+        return [
+            {**diagnostic.as_dict(), "line": line, "column": column}
+            for diagnostic, line, column in _with_positions(report)
+        ]
+
+    def appended(self, report: FileReport) -> None:
+        if not self.appending:
+            self.stream.write('\n],\n"export": [')
+            self.appending = self.first = True
+        entry = {
+            "path": report.path,
+            "valid": report.valid,
+            "diagnostics": self._diagnostics(report),
         }
         self.stream.write(("\n  " if self.first else ",\n  ") + json_text(entry))
         self.first = False
 
     def finish(self, summary: Summary, exit_code: int) -> None:
+        if not self.appending:
+            self.stream.write('\n],\n"export": [')
         self.stream.write(f'\n],\n"summary": {json_text(summary.as_dict())}}}\n')
 
 
@@ -240,12 +282,19 @@ class JunitReporter(Reporter):
 
     def start(self) -> None:
         self.spool = spool()
+        self.tests = self.failures = 0
 
-    def file(self, report: FileReport) -> None:
-        classname = f"{TOOL}.{report.profile or 'union'}"
+    def appended(self, report: FileReport) -> None:
+        # A testcase of its own, classname aimmo-gt.export: the file's own testcase is already written.
+        self.file(report, f"{TOOL}.export")
+
+    def file(self, report: FileReport, classname: str | None = None) -> None:
+        classname = classname or f"{TOOL}.{report.profile or 'union'}"
+        self.tests += 1
         out = self.spool.write
         out(f'<testcase classname="{_xml(classname, True)}" name="{_xml(report.path, True)}" time="0">')
         if not report.valid:
+            self.failures += 1
             rules = sorted({d.rule for d in report.diagnostics})
             counts = f"{_plural(report.errors, 'error')}, {_plural(report.warnings, 'warning')}"
             message = f"{counts}: {', '.join(rules)}"
@@ -264,7 +313,8 @@ class JunitReporter(Reporter):
 
     def finish(self, summary: Summary, exit_code: int) -> None:
         write = self.stream.write
-        counts = f'tests="{summary.files}" failures="{summary.invalid}" errors="0"'
+        # Counted as written: an appended testcase is one more (the file's own is already written).
+        counts = f'tests="{self.tests}" failures="{self.failures}" errors="0"'
         write('<?xml version="1.0" encoding="UTF-8"?>\n')
         write(f'<testsuites name="{TOOL}" {counts}>\n')
         write(f'<testsuite name="{TOOL} validate" {counts} skipped="0">\n')

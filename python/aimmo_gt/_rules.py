@@ -113,4 +113,56 @@ def _ontology_rules() -> dict[str, Rule]:
     return ONTOLOGY_RULES
 
 
-RULES: dict[str, Rule] = {**INPUT_RULES, **_semantic_rules(), **SCHEMA_RULES, **_ontology_rules()}
+#: Whole-export rules: faults visible only when files are compared (DECISIONS.md, "Across files";
+#: _dataset.py), and the upload's folder rule (--resources).
+DATASET_RULES = _table(
+    ("dataset.duplicate-file-id", "error", "Two documents of the export have the same file_id."),
+    (
+        "dataset.duplicate-file",
+        "error",
+        "Two documents of the export have the same parent_path and filename.",
+    ),
+    (
+        "dataset.duplicate-frame",
+        "error",
+        "Two frames of one scene (scene_id) have the same frame_number.",
+    ),
+    (
+        "dataset.track-label",
+        "error",
+        "A track_id of a scene carries another label or type than in the scene's first frame with it.",
+    ),
+    (
+        "dataset.scene-size",
+        "warning",
+        "A frame's image size differs from that of its scene's first frame.",
+    ),
+    (
+        "dataset.frame-gap",
+        "warning",
+        "A scene's frame_numbers skip a number (reported on the frame after the gap).",
+    ),
+    (
+        "dataset.label-case",
+        "warning",
+        "A label differs only in case or spacing from one seen earlier in the export (Car after car).",
+    ),
+    (
+        "upload.no-resource",
+        "error",
+        "A GT file's parent_path and filename name no file under the resource folder (--resources).",
+    ),
+    (
+        "upload.no-gt-file",
+        "warning",
+        "A file of the resource folder (--resources) has no GT file naming it.",
+    ),
+)
+
+RULES: dict[str, Rule] = {
+    **INPUT_RULES,
+    **_semantic_rules(),
+    **SCHEMA_RULES,
+    **_ontology_rules(),
+    **DATASET_RULES,
+}

@@ -105,13 +105,13 @@ def test_hidden_files_and_folders_are_checked(tmp_path, cli):
     del bad["filename"]
     write(tmp_path / ".x.json", bad)
     write(tmp_path / ".hidden" / "y.json", bad)
-    run = cli("validate", "--format", "json", tmp_path)
+    run = cli("validate", "--no-dataset", "--format", "json", tmp_path)
     assert run.code == 1
     assert [f["path"] for f in run.json()["files"]] == [
         str(tmp_path / ".hidden" / "y.json"),
         str(tmp_path / ".x.json"),
     ]
-    skipped = cli("validate", "--exclude", ".*", tmp_path)
+    skipped = cli("validate", "--no-dataset", "--exclude", ".*", tmp_path)
     assert skipped.code == 2 and "no *.json file to check" in skipped.err
 
 
@@ -119,12 +119,32 @@ def test_exclude_is_case_sensitive(tmp_path, cli):
     """Caught change: --exclude matches case-insensitively."""
     write(tmp_path / "a.bak.json", valid_document())
     write(tmp_path / "Tmp" / "b.json", valid_document())
-    run = cli("validate", "--format", "json", "--exclude", "*.BAK.json", "--exclude", "tmp", tmp_path)
+    run = cli(
+        "validate",
+        "--no-dataset",
+        "--format",
+        "json",
+        "--exclude",
+        "*.BAK.json",
+        "--exclude",
+        "tmp",
+        tmp_path,
+    )
     assert [f["path"] for f in run.json()["files"]] == [
         str(tmp_path / "Tmp" / "b.json"),
         str(tmp_path / "a.bak.json"),
     ]
-    run = cli("validate", "--format", "json", "--exclude", "*.bak.json", "--exclude", "Tmp", tmp_path)
+    run = cli(
+        "validate",
+        "--no-dataset",
+        "--format",
+        "json",
+        "--exclude",
+        "*.bak.json",
+        "--exclude",
+        "Tmp",
+        tmp_path,
+    )
     assert run.json()["files"] == []
 
 
@@ -140,7 +160,9 @@ def test_max_bytes_suffixes_are_powers_of_1024(tmp_path, cli, suffix, unit):
     padded = text + " " * (3 * 1024 - len(text))
     (tmp_path / "exact.json").write_text(padded)
     (tmp_path / "over.json").write_text(padded + " ")
-    run = cli("validate", "--format", "json", "--max-bytes", f"{3 * 1024 // unit}{suffix}", tmp_path)
+    run = cli(
+        "validate", "--no-dataset", "--format", "json", "--max-bytes", f"{3 * 1024 // unit}{suffix}", tmp_path
+    )
     rules = {os.path.basename(f["path"]): [d["rule"] for d in f["diagnostics"]] for f in run.json()["files"]}
     assert rules == {"exact.json": [], "over.json": ["file.too-large"]}
 
@@ -158,7 +180,9 @@ def mixed(tmp_path):
     text = valid_document("realistic-text")
     text["annotations"][0]["end"] += 1  # entity.span-length: a warning
     write(tmp_path / "b-warning.json", text)
-    write(tmp_path / "c-valid.json", valid_document())
+    valid = valid_document()
+    valid["file_id"] = valid["file_id"][::-1]  # a file of its own, not a copy of the first (dataset.*)
+    write(tmp_path / "c-valid.json", valid)
     return tmp_path
 
 
@@ -167,7 +191,7 @@ def test_junit_failures_count_failed_files_not_errors(mixed, cli, tmp_path):
     import xml.etree.ElementTree as ElementTree
 
     output = tmp_path / "r.xml"
-    assert cli("validate", "--format", "junit", "-o", output, mixed).code == 1
+    assert cli("validate", "--no-dataset", "--format", "junit", "-o", output, mixed).code == 1
     root = ElementTree.parse(output).getroot()
     suite = root.find("testsuite")
     assert suite is not None
@@ -177,13 +201,13 @@ def test_junit_failures_count_failed_files_not_errors(mixed, cli, tmp_path):
         "3",
         "1",
     )
-    strict = cli("validate", "--format", "junit", "--strict", "-o", output, mixed)
+    strict = cli("validate", "--no-dataset", "--format", "junit", "--strict", "-o", output, mixed)
     assert strict.code == 1 and ElementTree.parse(output).getroot().get("failures") == "2"
 
 
 def test_sarif_levels_follow_severity(mixed, cli):
     """Caught change: SARIF reports every warning at level error."""
-    results = cli("validate", "--format", "sarif", mixed).json()["runs"][0]["results"]
+    results = cli("validate", "--no-dataset", "--format", "sarif", mixed).json()["runs"][0]["results"]
     levels = sorted((r["ruleId"], r["level"]) for r in results)
     assert levels == [
         ("entity.span-length", "warning"),
@@ -191,19 +215,21 @@ def test_sarif_levels_follow_severity(mixed, cli):
         ("schema.required", "error"),
         ("schema.required", "error"),
     ]
-    lowered = cli("validate", "--format", "sarif", "--warn", "schema.", mixed).json()["runs"][0]["results"]
+    lowered = cli("validate", "--no-dataset", "--format", "sarif", "--warn", "schema.", mixed).json()["runs"][
+        0
+    ]["results"]
     assert {r["level"] for r in lowered} == {"warning"}
 
 
 def test_json_report_valid_follows_strict(mixed, cli):
     """Caught change: the JSON report's `valid` ignores --strict."""
     for args, valid, code in (((), [False, True, True], 1), (("--strict",), [False, False, True], 1)):
-        run = cli("validate", "--format", "json", *args, mixed)
+        run = cli("validate", "--no-dataset", "--format", "json", *args, mixed)
         assert run.code == code
         report = run.json()
         assert [f["valid"] for f in report["files"]] == valid
         assert report["summary"]["invalid"] == valid.count(False)
-    only_warning = cli("validate", "--format", "json", "--strict", mixed / "b-warning.json")
+    only_warning = cli("validate", "--no-dataset", "--format", "json", "--strict", mixed / "b-warning.json")
     assert only_warning.code == 1 and only_warning.json()["files"][0]["valid"] is False
 
 

@@ -38,7 +38,7 @@ def _validate_sarif(report: dict) -> None:
 def test_12_an_output_that_is_a_named_input_is_refused_and_the_file_kept(tmp_path, cli):
     gt = write(tmp_path / "a.json", valid_document())
     before = gt.read_bytes()
-    run = cli("validate", "--format", "json", "-o", gt, gt)
+    run = cli("validate", "--no-dataset", "--format", "json", "-o", gt, gt)
     assert run.code == 2
     assert f"--output '{gt}' is one of the files to check" in run.err
     assert gt.read_bytes() == before
@@ -47,7 +47,7 @@ def test_12_an_output_that_is_a_named_input_is_refused_and_the_file_kept(tmp_pat
 def test_12_an_output_that_a_walked_folder_holds_is_refused_and_the_file_kept(tmp_path, cli):
     gt = write(tmp_path / "export" / "sub" / "b.json", valid_document())
     before = gt.read_bytes()
-    run = cli("validate", "-o", gt, tmp_path / "export")
+    run = cli("validate", "--no-dataset", "-o", gt, tmp_path / "export")
     assert run.code == 2
     assert f"is a file in '{tmp_path / 'export'}', which is checked" in run.err
     assert gt.read_bytes() == before
@@ -57,7 +57,7 @@ def test_12_a_previous_report_in_the_walked_folder_is_written_over(tmp_path, cli
     write(tmp_path / "a.json", valid_document())
     report = tmp_path / "report.json"
     for _ in range(2):  # the second run finds the first one's report in the folder
-        run = cli("validate", "--format", "json", "-o", report, tmp_path)
+        run = cli("validate", "--no-dataset", "--format", "json", "-o", report, tmp_path)
         assert run.code == 0, run.err
         assert [f["path"] for f in json.loads(report.read_text())["files"]] == [str(tmp_path / "a.json")]
 
@@ -68,7 +68,7 @@ def test_12_a_previous_report_in_the_walked_folder_is_written_over(tmp_path, cli
 def test_13_a_full_disk_is_one_clear_error_and_exit_3(tmp_path, cli):
     gt = write(tmp_path / "a.json", valid_document())
     for fmt in ("text", "json", "junit", "sarif"):
-        run = cli("validate", "--format", fmt, "-o", "/dev/full", gt)
+        run = cli("validate", "--no-dataset", "--format", fmt, "-o", "/dev/full", gt)
         assert run.code == 3, (fmt, run.err)
         assert (
             run.err
@@ -79,7 +79,7 @@ def test_13_a_full_disk_is_one_clear_error_and_exit_3(tmp_path, cli):
 def test_13_standard_output_on_a_full_disk_is_one_clear_error(tmp_path, reaper):
     gt = write(tmp_path / "a.json", valid_document())
     with open("/dev/full", "w") as full:
-        process = aimmo("validate", gt, stdout=full)
+        process = aimmo("validate", "--no-dataset", gt, stdout=full)
         reaper(process)
         _, err = process.communicate(timeout=PATIENCE)
     assert process.returncode == 3
@@ -93,7 +93,7 @@ def test_13_a_full_temporary_directory_for_the_junit_spool_is_one_clear_error(tm
 
     gt = write(tmp_path / "a.json", valid_document())
     monkeypatch.setattr(tempfile, "TemporaryFile", lambda *args, **kwargs: open("/dev/full", "w+"))  # noqa: SIM115
-    run = cli("validate", "--format", "junit", "-o", tmp_path / "r.xml", gt)
+    run = cli("validate", "--no-dataset", "--format", "junit", "-o", tmp_path / "r.xml", gt)
     assert run.code == 3
     assert run.err == (
         "aimmo-gt validate: error: cannot write the report to the temporary directory (TMPDIR): "
@@ -117,7 +117,7 @@ def slow_export(tmp_path) -> Path:
 
 
 def _interrupted(args, reaper, signals: int = 1) -> tuple[int, str]:
-    process = aimmo("validate", *args)
+    process = aimmo("validate", "--no-dataset", *args)
     reaper(process)
     assert process.stderr is not None
     line = process.stderr.readline().decode()
@@ -167,7 +167,7 @@ def test_15_keys_pointers_file_names_and_messages_are_escaped_in_text(tmp_path, 
     document["annotations"][0]["label"] = ["\x1b]0;title\x07"]
     name = tmp_path / "evil\nname\x1b[31m.json"
     write(name, document)
-    run = cli("validate", tmp_path)
+    run = cli("validate", "--no-dataset", tmp_path)
     assert run.code == 1
     lines = run.out.splitlines()
     shown = f"{tmp_path}/evil\\x0aname\\x1b[31m.json"
@@ -187,7 +187,7 @@ def test_15_keys_pointers_file_names_and_messages_are_escaped_in_text(tmp_path, 
 
 def test_15_verbose_lines_escape_the_file_name(tmp_path, cli):
     write(tmp_path / "a\rb.json", valid_document())
-    run = cli("validate", "--verbose", tmp_path)
+    run = cli("validate", "--no-dataset", "--verbose", tmp_path)
     assert run.out.splitlines()[0] == f"{tmp_path}/a\\x0db.json: ok (profile: image, inferred)"
 
 
@@ -200,7 +200,7 @@ def test_16_a_lone_surrogate_key_leaves_the_report_valid_utf8_json(fmt, tmp_path
     text = json.dumps(valid_document())
     gt.write_text(text[:-1] + ', "bad\\ud800key": 1}')
     output = tmp_path / f"r.{fmt}"
-    run = cli("validate", "--format", fmt, "-o", output, gt)
+    run = cli("validate", "--no-dataset", "--format", fmt, "-o", output, gt)
     assert run.code == 1
     raw = output.read_bytes()
     report = msgspec.json.decode(raw)  # strict: refuses a lone surrogate escape, as jq does
@@ -212,7 +212,7 @@ def test_16_a_lone_surrogate_key_leaves_the_report_valid_utf8_json(fmt, tmp_path
         [result] = report["runs"][0]["results"]
         assert result["properties"]["pointer"] == "/bad\\ud800key"
     # Standard output too.
-    out = cli("validate", "--format", fmt, gt).out
+    out = cli("validate", "--no-dataset", "--format", fmt, gt).out
     assert msgspec.json.decode(out.encode()) == report
 
 
@@ -227,7 +227,7 @@ def _closing(fd: int):
 
 
 def test_17_a_closed_standard_input_is_a_diagnostic(reaper):
-    process = aimmo("validate", "-", preexec_fn=_closing(0))
+    process = aimmo("validate", "--no-dataset", "-", preexec_fn=_closing(0))
     reaper(process)
     out, err = process.communicate(timeout=PATIENCE)
     assert process.returncode == 1, err
@@ -237,7 +237,7 @@ def test_17_a_closed_standard_input_is_a_diagnostic(reaper):
 
 def test_17_a_closed_standard_output_is_one_clear_error(tmp_path, reaper):
     gt = write(tmp_path / "a.json", valid_document())
-    for args in (["validate", gt], ["rules"]):
+    for args in (["validate", "--no-dataset", gt], ["rules"]):
         process = aimmo(*args, preexec_fn=_closing(1))
         reaper(process)
         _, err = process.communicate(timeout=PATIENCE)
@@ -249,7 +249,9 @@ def test_17_a_closed_standard_output_is_one_clear_error(tmp_path, reaper):
 
 def test_17_a_closed_standard_error_still_runs(tmp_path, reaper):
     gt = write(tmp_path / "a.json", valid_document())
-    process = aimmo("validate", "-o", tmp_path / "r.txt", gt, preexec_fn=_closing(2), stderr=None)
+    process = aimmo(
+        "validate", "--no-dataset", "-o", tmp_path / "r.txt", gt, preexec_fn=_closing(2), stderr=None
+    )
     reaper(process)
     process.communicate(timeout=PATIENCE)
     assert process.returncode == 0

@@ -24,7 +24,7 @@ def _export(root, special: str = "", at: int = 40):
 def test_9_a_killed_worker_costs_its_file_and_the_run_goes_on(tmp_path, reaper):
     root = _export(tmp_path / "export", special="-kill")
     output = tmp_path / "report.json"
-    process = aimmo("validate", "--format", "json", "-j", "2", "-o", output, root)
+    process = aimmo("validate", "--no-dataset", "--format", "json", "-j", "2", "-o", output, root)
     reaper(process)
     _, err = process.communicate(timeout=PATIENCE * 2)
     assert process.returncode == 1, err
@@ -49,7 +49,9 @@ def _stopped_after(signals: int, tmp_path, reaper) -> tuple[int, float, dict]:
     for i in range(1, FILES):  # every file is slow: the workers are busy when Ctrl-C comes
         (root / f"{i:03d}.json").rename(root / f"{i:03d}-slow.json")
     output = tmp_path / "report.json"
-    process = aimmo("validate", "--format", "json", "-j", "2", "-o", output, root, env={"SLOW": "600"})
+    process = aimmo(
+        "validate", "--no-dataset", "--format", "json", "-j", "2", "-o", output, root, env={"SLOW": "600"}
+    )
     reaper(process)
     assert process.stderr is not None
     assert process.stderr.readline().startswith(b"checking ")
@@ -74,7 +76,7 @@ def test_10_a_second_ctrl_c_ends_the_run_at_once(tmp_path, reaper):
 
 def test_11_jobs_beyond_four_per_cpu_are_capped(tmp_path, reaper):
     root = _export(tmp_path / "export")
-    process = aimmo("validate", "-q", "--jobs", "1000", root)
+    process = aimmo("validate", "--no-dataset", "-q", "--jobs", "1000", root)
     reaper(process)
     out, err = process.communicate(timeout=PATIENCE * 2)
     assert process.returncode == 0, err
@@ -86,7 +88,9 @@ def test_11_jobs_beyond_four_per_cpu_are_capped(tmp_path, reaper):
 def test_11_a_failed_fork_is_one_clear_error(tmp_path, reaper):
     root = _export(tmp_path / "export")
     output = tmp_path / "report.json"
-    process = aimmo("validate", "--format", "json", "-j", "2", "-o", output, root, env={"NO_FORK": "1"})
+    process = aimmo(
+        "validate", "--no-dataset", "--format", "json", "-j", "2", "-o", output, root, env={"NO_FORK": "1"}
+    )
     reaper(process)
     _, err = process.communicate(timeout=PATIENCE)
     assert process.returncode == 3

@@ -54,10 +54,10 @@ def _export(tmp_path: Path) -> Path:
 def test_github_commands_are_annotations_on_file_line_and_column(cli, tmp_path, monkeypatch):
     _export(tmp_path)
     monkeypatch.chdir(tmp_path)
-    run = cli("validate", "--format", "github", "--warn", "mask.", "export")
+    run = cli("validate", "--no-dataset", "--format", "github", "--warn", "mask.", "export")
     assert run.code == 1
     commands = _commands(run.out)
-    json_report = cli("validate", "--format", "json", "--warn", "mask.", "export").json()
+    json_report = cli("validate", "--no-dataset", "--format", "json", "--warn", "mask.", "export").json()
     expected = [
         {
             "command": d["severity"],
@@ -82,7 +82,8 @@ def test_github_commands_are_annotations_on_file_line_and_column(cli, tmp_path, 
 def test_github_paths_are_relative_to_the_repository(cli, tmp_path, monkeypatch):
     export = _export(tmp_path)
     monkeypatch.chdir(tmp_path)
-    run = cli("validate", "--format", "github", export / "videos")  # an absolute path under the cwd
+    # An absolute path under the current directory.
+    run = cli("validate", "--no-dataset", "--format", "github", export / "videos")
     assert {c["file"] for c in _commands(run.out)} == {
         "export/videos/clip_03.json",
         "export/videos/odd, 50%: name.json",
@@ -100,7 +101,7 @@ def test_github_max_problems_and_summary(cli, tmp_path, image):
         broken = json.loads(json.dumps(image))
         broken["file_id"] = "nope"
         (tmp_path / f"{number}.json").write_text(json.dumps(broken))
-    run = cli("validate", "--format", "github", "--max-problems", "1", tmp_path)
+    run = cli("validate", "--no-dataset", "--format", "github", "--max-problems", "1", tmp_path)
     assert len(_commands(run.out)) == 1
     assert "format.objectid: and 3 more problems not shown (--max-problems 1)" in run.out.splitlines()
     assert "  format.objectid  4" in run.out.splitlines()
@@ -109,13 +110,13 @@ def test_github_max_problems_and_summary(cli, tmp_path, image):
 def test_gitlab_code_quality_report_has_the_documented_shape(cli, tmp_path, monkeypatch):
     export = _export(tmp_path)
     monkeypatch.chdir(tmp_path)
-    run = cli("validate", "--format", "gitlab", "--warn", "mask.", export)
+    run = cli("validate", "--no-dataset", "--format", "gitlab", "--warn", "mask.", export)
     assert run.code == 1
     issues = run.json()
     jsonschema.Draft202012Validator(
         json.loads((DATA / "gitlab-codequality.schema.json").read_text())
     ).validate(issues)
-    json_report = cli("validate", "--format", "json", "--warn", "mask.", "export").json()
+    json_report = cli("validate", "--no-dataset", "--format", "json", "--warn", "mask.", "export").json()
     expected = [
         (entry["path"], d["rule"], d["line"], {"error": "major", "warning": "minor"}[d["severity"]])
         for entry in json_report["files"]
@@ -129,7 +130,7 @@ def test_gitlab_code_quality_report_has_the_documented_shape(cli, tmp_path, monk
     fingerprints = [issue["fingerprint"] for issue in issues]
     assert len(set(fingerprints)) == len(fingerprints)
     # Stable between runs (GitLab compares the fingerprints of two pipelines).
-    again = cli("validate", "--format", "gitlab", "--warn", "mask.", export).json()
+    again = cli("validate", "--no-dataset", "--format", "gitlab", "--warn", "mask.", export).json()
     assert [issue["fingerprint"] for issue in again] == fingerprints
 
 
@@ -140,6 +141,6 @@ def test_gitlab_report_of_a_clean_run_and_of_json_lines(cli, tmp_path, image, mo
     broken = json.loads(json.dumps(image))
     broken["file_id"] = "nope"
     (tmp_path / "frames.jsonl").write_text(json.dumps(image) + "\n" + json.dumps(broken) + "\n")
-    [issue] = cli("validate", "--jsonl", "--format", "gitlab", "frames.jsonl").json()
+    [issue] = cli("validate", "--no-dataset", "--jsonl", "--format", "gitlab", "frames.jsonl").json()
     assert issue["location"] == {"path": "frames.jsonl", "lines": {"begin": 2}}
     assert issue["check_name"] == "format.objectid" and issue["description"].startswith("/file_id: ")

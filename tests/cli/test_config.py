@@ -76,7 +76,7 @@ def test_the_command_line_wins_and_lists_add_up(cli, project):
         'format = "json"\nprofile = "video"\nwarn = ["schema.required"]\n'
         '[[overrides]]\npaths = ["lidar/**"]\nprofile = "pointcloud"\n'
     )
-    run = cli("validate", "--profile", "image", ".", "../lidar")
+    run = cli("validate", "--no-dataset", "--profile", "image", ".", "../lidar")
     assert run.code == 1
     # --profile image wins over the file's profile, and over its override for lidar/ too; the file's
     # warn still lowers schema.required, and not the rest.
@@ -87,7 +87,7 @@ def test_the_command_line_wins_and_lists_add_up(cli, project):
     assert _rules(run) == {"a.json": [], "000001.json": ["schema.not-allowed", "schema.required"]}
     severities = {d["rule"]: d["severity"] for d in run.json()["files"][1]["diagnostics"]}
     assert severities == {"schema.not-allowed": "error", "schema.required": "warning"}
-    run = cli("validate", "--ignore", "schema.", "--format", "text", "--quiet", ".")
+    run = cli("validate", "--no-dataset", "--ignore", "schema.", "--format", "text", "--quiet", ".")
     # The file's warn and the command line's ignore both apply; --format text wins over "json".
     assert run.code == 0 and run.out == ""
 
@@ -102,7 +102,7 @@ def test_per_path_overrides_are_relative_to_the_configuration_file(cli, project)
         'profile = "pointcloud"\n'
         'ignore = ["format."]\n'
     )
-    run = cli("validate", ".", "../lidar")
+    run = cli("validate", "--no-dataset", ".", "../lidar")
     by_name = {Path(e["path"]).name: e for e in run.json()["files"]}
     assert (by_name["a.json"]["profile"], by_name["000001.json"]["profile"]) == ("image", "pointcloud")
     assert run.code == 0

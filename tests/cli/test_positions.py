@@ -60,7 +60,7 @@ def test_json_lines_positions_are_those_of_the_file(cli, tmp_path, image):
     bad = json.dumps(_bad(image))
     path = tmp_path / "frames.jsonl"
     path.write_text(f"{good}\n\n{bad}\n{{broken\n")
-    run = cli("validate", "--jsonl", "--format", "json", path)
+    run = cli("validate", "--no-dataset", "--jsonl", "--format", "json", path)
     by_path = run.by_path()
     [diagnostic] = by_path[f"{path}:3"]["diagnostics"]
     assert (diagnostic["pointer"], diagnostic["line"], diagnostic["column"]) == (
@@ -71,10 +71,10 @@ def test_json_lines_positions_are_those_of_the_file(cli, tmp_path, image):
     [parse] = by_path[f"{path}:4"]["diagnostics"]
     assert (parse["rule"], parse["line"], parse["column"]) == ("json.parse", 4, 2)
     column = bad.index('"label": ""') + 1
-    text = cli("validate", "--jsonl", "--quiet", path).out.splitlines()
+    text = cli("validate", "--no-dataset", "--jsonl", "--quiet", path).out.splitlines()
     assert text[0].startswith(f"{path}:3:{column}: /annotations/0/label: ")
     assert text[1].startswith(f"{path}:4:2: json.parse: ")
-    sarif = cli("validate", "--jsonl", "--format", "sarif", path).json()
+    sarif = cli("validate", "--no-dataset", "--jsonl", "--format", "sarif", path).json()
     regions = [r["locations"][0]["physicalLocation"]["region"] for r in sarif["runs"][0]["results"]]
     assert regions == [
         {"startLine": 3, "startColumn": bad.index('"label": ""') + 1},

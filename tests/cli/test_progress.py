@@ -207,14 +207,14 @@ def test_json_report_on_a_terminal_has_no_progress_in_it(tmp_path, image_bytes):
     for number in range(3):
         (tmp_path / f"{number}.json").write_bytes(image_bytes)
     piped = subprocess.run(
-        [sys.executable, "-m", "aimmo_gt", "validate", "--format", "json", str(tmp_path)],
+        [sys.executable, "-m", "aimmo_gt", "validate", "--no-dataset", "--format", "json", str(tmp_path)],
         capture_output=True,
     )
     assert piped.returncode == 0 and piped.stderr == b"" and piped.stdout.startswith(b'{"files": [')
-    code, data = _on_a_terminal("validate", "--format", "json", str(tmp_path))
+    code, data = _on_a_terminal("validate", "--no-dataset", "--format", "json", str(tmp_path))
     assert code == 0
     _, shown = _screen(data)
     # The JSON report writes parts of lines: the progress line is never drawn over them.
     assert shown == piped.stdout.decode().splitlines()
-    code, data = _on_a_terminal("validate", "--quiet", str(tmp_path))
+    code, data = _on_a_terminal("validate", "--no-dataset", "--quiet", str(tmp_path))
     assert code == 0 and data == b""

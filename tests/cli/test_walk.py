@@ -15,7 +15,7 @@ def test_directories_are_walked_recursively_in_sorted_order(cli, tmp_path, image
         path = tmp_path / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(image_bytes)
-    run = cli("validate", "--format", "json", tmp_path)
+    run = cli("validate", "--no-dataset", "--format", "json", tmp_path)
     assert run.code == 0
     assert _names(run, tmp_path) == ["B.json", "a.json", "b/10.json", "b/2.json", "c/d/e.json"]
 
@@ -34,7 +34,7 @@ def test_symlink_loops_are_reported_once_and_not_followed(cli, tmp_path, image_b
     os.symlink(".", root / "scene" / "self")  # scene/self -> scene: a loop
     (root / "other").mkdir()
     os.symlink("../scene", root / "other" / "alias")  # not a loop: followed
-    run = cli("validate", "--format", "json", root)
+    run = cli("validate", "--no-dataset", "--format", "json", root)
     assert run.code == 1
     files = {os.path.relpath(path, root): entry for path, entry in run.by_path().items()}
     assert sorted(files) == [
@@ -67,7 +67,7 @@ def test_jsonl_documents_are_reported_as_path_and_line(cli, tmp_path, image, ima
     bad_box = json.dumps({**image, "annotations": [{**image["annotations"][0], "label": ""}]}).encode()
     path = tmp_path / "export.jsonl"
     path.write_bytes(b"\n".join([compact, b"", bad_box, b"{nope", b"   ", compact + b"\r"]) + b"\n")
-    run = cli("validate", "--jsonl", "--format", "json", path)
+    run = cli("validate", "--no-dataset", "--jsonl", "--format", "json", path)
     assert run.code == 1
     files = run.json()["files"]
     assert [entry["path"] for entry in files] == [f"{path}:1", f"{path}:3", f"{path}:4", f"{path}:6"]
@@ -84,7 +84,16 @@ def test_jsonl_directories_long_lines_and_empty_files(cli, tmp_path, image):
     (tmp_path / "a.jsonl").write_bytes(compact + b"\n" + b"[" + b" " * 5000 + b"]\n" + compact)
     (tmp_path / "b.jsonl").write_bytes(b"\n\n")
     (tmp_path / "c.json").write_bytes(b"ignored with --jsonl")
-    run = cli("validate", "--jsonl", "--format", "json", "--max-bytes", str(len(compact) + 1), tmp_path)
+    run = cli(
+        "validate",
+        "--no-dataset",
+        "--jsonl",
+        "--format",
+        "json",
+        "--max-bytes",
+        str(len(compact) + 1),
+        tmp_path,
+    )
     results = {
         os.path.relpath(p, tmp_path): [d["rule"] for d in e["diagnostics"]] for p, e in run.by_path().items()
     }
