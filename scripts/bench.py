@@ -69,13 +69,14 @@ def _floor(paths: list[str]) -> int:
     return broken
 
 
-def _library(paths: list[str], engine: str, ontology=None) -> None:
+def _library(paths: list[str], engine: str, ontology=None, ignore: tuple[str, ...] = ()) -> None:
     from aimmo_gt._check import Options, check_item
     from aimmo_gt._walk import Item
 
     # The synthetic export mixes classified texts with unclassified files, so the ontology drafted
     # from it has a classification, and every other file would get ontology.label-missing (a warning).
-    ignore = ("ontology.label-missing",) if ontology else ()
+    if ontology:
+        ignore = (*ignore, "ontology.label-missing")
     options = Options(engine=engine, ontology=ontology, ignore=ignore)
     for path in paths:
         check_item(Item(path, path=path, file=path), options, 1 << 30)
@@ -118,10 +119,12 @@ def _measure(name: str, listing: str) -> float:
         start = time.perf_counter()
         _library(paths, "auto", ontology)
     elif name.startswith("library-"):
-        engine = name.removeprefix("library-")
-        _library(paths[:1], engine)
+        # library-ENGINE, or library-ENGINE-ignore-RULE,RULE...
+        engine, _, ignored = name.removeprefix("library-").partition("-ignore-")
+        ignore = tuple(ignored.split(",")) if ignored else ()
+        _library(paths[:1], engine, ignore=ignore)
         start = time.perf_counter()
-        _library(paths, engine)
+        _library(paths, engine, ignore=ignore)
     else:
         run = {"floor": _floor, "api": _api}[name]
         start = time.perf_counter()
@@ -175,9 +178,10 @@ def _median(values: list[float]) -> float:
 
 
 class Table:
-    def __init__(self, floor: float):
+    def __init__(self, floor: float, header: bool = True):
         self.floor = floor
-        print(f"{'measurement':<58} {'seconds':>9} {'x floor':>8} {'peak RSS':>10}")
+        if header:
+            print(f"{'measurement':<58} {'seconds':>9} {'x floor':>8} {'peak RSS':>10}")
 
     def row(self, name: str, seconds: float, rss_kib: int | None, note: str = "") -> None:
         rss = f"{rss_kib / 1024:.0f} MiB" if rss_kib else ""
@@ -188,8 +192,38 @@ def _write_export(folder: Path, count: int, annotations: int, seed: int) -> None
     import synthetic
 
     for name, document in synthetic.export(seed, count, annotations):
-        # Exports are written with json's default separators (", ", ": "), UTF-8 text kept as is.
-        (folder / name).write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+        _write(folder / name, document)
+
+
+def _write(path: Path, document: dict) -> None:
+    # Exports are written with json's default separators (", ", ": "), UTF-8 text kept as is.
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+
+
+def _write_failing(folder: Path, count: int, annotations: int, seed: int, kinds=None) -> None:
+    """An export in which every file has one fault (of a kind of scripts/synthetic.py's FAULTS)."""
+    import synthetic
+
+    for name, document, _put in synthetic.failing_export(
+        seed, count, annotations, kinds or tuple(synthetic.FAULTS)
+    ):
+        _write(folder / name, document)
+
+
+def _write_large(folder: Path, annotations: int, faults: int, seed: int) -> None:
+    """One image document of `annotations` annotations with `faults` faults spread through it."""
+    import random
+
+    import synthetic
+
+    rng = random.Random(seed)
+    document = synthetic.document(rng, "image", annotations)
+    synthetic.break_document(rng, document, tuple(synthetic.FAULTS), faults)
+    _write(folder / "large.json", document)
+
+
+#: The every-file-fails exports measured with the fault's rule ignored: (fault kind, the rule).
+IGNORED = (("unknown-property", "schema.unknown-property"), ("empty-label", "schema.minLength"))
 
 
 def _bundle(tmp: Path) -> Path:
@@ -210,6 +244,64 @@ def _bundle(tmp: Path) -> Path:
     path = tmp / "document.bundle.json"
     path.write_text(json.dumps(bundle), encoding="utf-8")
     return path
+
+
+def _listing(tmp: Path, name: str, folder: Path) -> Path:
+    listing = tmp / f"{name}.txt"
+    listing.write_text("\n".join(map(str, _files(folder))), encoding="utf-8")
+    return listing
+
+
+def _library_against_floor(listing: Path, median_of, measure: str = "library-auto") -> float:
+    """Rows (a) and (b) for the files of a listing; (b) / (a)."""
+    floor, rss = median_of(lambda: _in_child("floor", listing))
+    rows = Table(floor, header=False)
+    rows.row("(a) read + orjson.loads, every file (the floor)", floor, rss)
+    seconds, rss = median_of(lambda: _in_child(measure, listing))
+    rows.row("(b) read + parse + check, every rule, default engine", seconds, rss)
+    return seconds / floor
+
+
+def _measure_failing(args, tmp: Path, cli: str, quiet: list[str], median_of) -> dict:
+    """The every-file-fails exports and the large document, each against its own parse floor; the
+    ratios, for the targets."""
+    found: dict = {"ignored": {}}
+    folder = tmp / "failing"
+    folder.mkdir()
+    _write_failing(folder, args.files, args.annotations, args.seed + 1)
+    listing = _listing(tmp, "failing", folder)
+    _floor([str(p) for p in _files(folder)])
+    print(
+        f"\nevery file fails: {args.files} files, one fault each, "
+        f"of {len(_kinds())} kinds (scripts/synthetic.py FAULTS)"
+    )
+    found["library"] = _library_against_floor(listing, median_of)
+    floor = _median([_in_child("floor", listing)[0] for _ in range(args.reps)])
+    seconds, rss = median_of(lambda: _child([cli, "validate", str(folder), "--jobs", "1", *quiet]))
+    Table(floor, header=False).row("(c) aimmo-gt validate DIR --jobs 1", seconds, rss)
+    found["cli"] = seconds / floor
+    for kind, rule in IGNORED:
+        each = tmp / f"failing-{kind}"
+        each.mkdir()
+        _write_failing(each, args.files, args.annotations, args.seed + 2, (kind,))
+        print(f"\nevery file has one fault: {kind}; --ignore {rule}")
+        found["ignored"][rule] = _library_against_floor(
+            _listing(tmp, f"failing-{kind}", each), median_of, f"library-auto-ignore-{rule}"
+        )
+    large = tmp / "large"
+    large.mkdir()
+    _write_large(large, 10_000, 100, args.seed + 3)
+    size = (large / "large.json").stat().st_size
+    print(f"\none document of 10,000 annotations ({size / 2**20:.1f} MiB) with 100 faults spread through it")
+    found["large"] = _library_against_floor(_listing(tmp, "large", large), median_of)
+    print()
+    return found
+
+
+def _kinds() -> tuple[str, ...]:
+    import synthetic
+
+    return tuple(synthetic.FAULTS)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -319,6 +411,9 @@ def main(argv: list[str] | None = None) -> int:
         table.row(f"(b'') as (b), reference engine ({len(sample)} files, scaled)", scaled, reference_rss)
 
         quiet = ["--quiet", "--format", "text"]
+        failing = {}
+        if not args.input:
+            failing = _measure_failing(args, tmp, cli, quiet, median_of)
         for jobs in ("1", "2"):
             cpu = []
 
@@ -386,6 +481,24 @@ def main(argv: list[str] | None = None) -> int:
                 one / python <= 3,
             )
         )
+        if failing:
+            checks += [
+                ("every file fails, (b) <= 3x its floor", failing["library"], failing["library"] <= 3),
+                ("every file fails, (c) --jobs 1 <= 3x its floor", failing["cli"], failing["cli"] <= 3),
+                (
+                    "one 10,000-annotation document, 100 faults, <= 5x its floor",
+                    failing["large"],
+                    failing["large"] <= 5,
+                ),
+            ]
+            checks += [
+                (
+                    f"every file fails, {rule} ignored: (b) ~ clean (b) {library / floor:.2f}x",
+                    ratio,
+                    ratio <= library / floor * 1.25,
+                )
+                for rule, ratio in failing["ignored"].items()
+            ]
         for name, ratio, met in checks:
             print(f"  {'met ' if met else 'MISSED'}  {name:<72} {ratio:6.2f}")
         return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import random
 import uuid
+from collections.abc import Callable
 
 from aimmo_gt._geometry import rotated_extent, rotated_within
 
@@ -321,6 +322,184 @@ def mutate(rng: random.Random, doc: dict) -> dict:
         else:
             _set(doc, path, rng.choice((*_NUMBERS, *_STRINGS, [], {}, [1, 2], [[0, 0], [1, 1]])))
     return doc
+
+
+# --- Faults: one known problem put into a valid document, for the every-file-fails benchmark and the
+# equivalence tests. Each takes (rng, document) and returns True when it applied (the document has
+# what it needs: an annotation of the right type, an image size...).
+
+
+def _pick(rng: random.Random, doc: dict, *kinds: str) -> dict | None:
+    found = [a for a in doc["annotations"] if not kinds or a["type"] in kinds]
+    return rng.choice(found) if found else None
+
+
+def _set_field(kinds: tuple[str, ...], key: str, value) -> Callable[[random.Random, dict], bool]:
+    def fault(rng: random.Random, doc: dict) -> bool:
+        annotation = _pick(rng, doc, *kinds)
+        if annotation is None:
+            return False
+        annotation[key] = copy.deepcopy(value)
+        return True
+
+    return fault
+
+
+def _del_field(key: str) -> Callable[[random.Random, dict], bool]:
+    def fault(rng: random.Random, doc: dict) -> bool:
+        annotation = _pick(rng, doc)
+        if annotation is None or key not in annotation:
+            return False
+        del annotation[key]
+        return True
+
+    return fault
+
+
+def _outside(rng: random.Random, doc: dict) -> bool:
+    annotation = _pick(rng, doc, "poly_seg", "polygon", "polyline", "cuboid_2d")
+    if annotation is None or "width" not in doc["metadata"]:
+        return False
+    rng.choice(annotation["points"])[0] = doc["metadata"]["width"] + rng.choice((1, 0.5, 100))
+    return True
+
+
+def _swap_corners(rng: random.Random, doc: dict) -> bool:
+    annotation = _pick(rng, doc, "bbox")
+    if annotation is None:
+        return False
+    points = annotation["points"]
+    points[0], points[2] = points[2], points[0]
+    return True
+
+
+def _mask_area(rng: random.Random, doc: dict) -> bool:
+    annotation = _pick(rng, doc, "segmentation_mask")
+    if annotation is None:
+        return False
+    annotation["mask"] += "7T" if annotation["mask"].endswith("F") else "7F"
+    return True
+
+
+def _lasso(rng: random.Random, doc: dict) -> bool:
+    annotation = _pick(rng, doc, "lasso")
+    if annotation is None:
+        return False
+    annotation["indices"] += "-"
+    return True
+
+
+def _invisible_key(rng: random.Random, doc: dict) -> bool:
+    annotation = _pick(rng, doc, "keypoint")
+    if annotation is None:
+        return False
+    annotation.setdefault("invisible_keys", []).append("no such point")
+    return True
+
+
+def _end_before_start(rng: random.Random, doc: dict) -> bool:
+    annotation = _pick(rng, doc, "frameRange", "entity")
+    if annotation is None:
+        return False
+    key = "endFrame" if annotation["type"] == "frameRange" else "end"
+    annotation[key] = max(0, annotation[key.replace("end", "start").replace("End", "Start")] - 1)
+    return True
+
+
+def _span_length(rng: random.Random, doc: dict) -> bool:
+    annotation = _pick(rng, doc, "entity")
+    if annotation is None:
+        return False
+    annotation["end"] += 1
+    return True
+
+
+def _repeated_id(rng: random.Random, doc: dict) -> bool:
+    if len(doc["annotations"]) < 2:
+        return False
+    first, second = rng.sample(doc["annotations"], 2)
+    second["id"] = first["id"]
+    return True
+
+
+def _track_id(rng: random.Random, doc: dict) -> bool:
+    if "scene_id" in doc:
+        return False
+    return _set_field((), "track_id", 7)(rng, doc)
+
+
+def _foreign_type(rng: random.Random, doc: dict) -> bool:
+    if "width" not in doc["metadata"] or not doc["annotations"]:
+        return False
+    annotation = _pick(rng, doc)
+    assert annotation is not None
+    keep = {key: annotation[key] for key in ("id", "label", "attributes", "track_id") if key in annotation}
+    annotation.clear()
+    annotation.update(keep, type="entity", text="AIMMO", start=0, end=5)
+    return True
+
+
+def _file_id(rng: random.Random, doc: dict) -> bool:
+    doc["file_id"] = doc["file_id"].upper()
+    return True
+
+
+def _document_field(rng: random.Random, doc: dict) -> bool:
+    doc["parent_path"] = doc["parent_path"].lstrip("/")
+    return True
+
+
+#: name -> (family, fault). Families: schema, format, semantic (our vocabulary), profile.
+FAULTS = {
+    "empty-label": ("schema", _set_field((), "label", "")),
+    "unknown-property": ("schema", _set_field((), "colour", "red")),
+    "wrong-type": ("schema", _set_field((), "attributes", ["occluded"])),
+    "missing-field": ("schema", _del_field("label")),
+    "too-few-points": ("schema", _set_field(("polygon", "poly_seg"), "points", [[1, 1], [2, 2]])),
+    "document-field": ("schema", _document_field),
+    "annotation-id": ("format", _set_field((), "id", "48f557c0-3fff-4227-bd18")),
+    "file-id": ("format", _file_id),
+    "outside-image": ("semantic", _outside),
+    "bbox-corners": ("semantic", _swap_corners),
+    "mask-area": ("semantic", _mask_area),
+    "lasso-indices": ("semantic", _lasso),
+    "invisible-key": ("semantic", _invisible_key),
+    "end-before-start": ("semantic", _end_before_start),
+    "span-length": ("semantic", _span_length),
+    "repeated-id": ("semantic", _repeated_id),
+    "track-id": ("profile", _track_id),
+    "foreign-type": ("profile", _foreign_type),
+}
+
+
+def break_document(rng: random.Random, doc: dict, kinds, faults: int = 1) -> list[str]:
+    """Put `faults` faults of the given kinds (names of FAULTS) into the document, each where it
+    applies; the names of those put in (fewer when none of the kinds applies)."""
+    done = []
+    for _ in range(faults):
+        for name in rng.sample(list(kinds), len(kinds)):
+            if FAULTS[name][1](rng, doc):
+                done.append(name)
+                break
+    return done
+
+
+def failing_export(seed: int, count: int, annotations: int = 100, kinds=tuple(FAULTS), faults: int = 1):
+    """Yield (name, document, the kinds of fault put in) for a synthetic export of `count` documents,
+    each with `faults` faults of the given kinds (resource types where none applies are passed over)."""
+    rng = random.Random(seed)
+    names, weights = [name for name, _ in MIX], [weight for _, weight in MIX]
+    made = tries = 0
+    while made < count:
+        tries += 1
+        if tries > 100 * count:
+            raise ValueError(f"none of the faults {kinds} applies to the documents made")
+        resource = names[tries - 1] if tries <= len(names) else rng.choices(names, weights)[0]
+        doc = document(rng, resource, annotations)
+        applied = break_document(rng, doc, kinds, faults)
+        if applied:
+            yield f"{resource}-{made:06d}.json", doc, applied
+            made += 1
 
 
 def main(argv: list[str] | None = None) -> int:

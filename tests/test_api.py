@@ -213,8 +213,9 @@ def test_a_mask_bound_too_wide_to_count_is_a_diagnostic():
     document = load_json(FIXTURES / "valid" / "vendor-segmentation_mask.json")
     del document["metadata"]  # no image size: only the area is at stake
     document["metadata"] = {}
-    document["annotations"][0]["bound"] = [[-1e308, -1e308], [1e308, 1e308]]
-    for engine in ("fast", "reference"):
-        found = aimmo_gt.check(document, "image-pixel", engine=engine).diagnostics
-        assert ("mask.area", "/annotations/0/mask") in rule_pointers(found)
-        assert all(d.rule != "internal.error" for d in found)
+    for bound in ([[-1e308, -1e308], [1e308, 1e308]], [[0, 0], [10**160, 10**150]]):  # (the fuzz's too)
+        document["annotations"][0]["bound"] = bound
+        for engine in ("fast", "reference"):
+            found = aimmo_gt.check(document, "image-pixel", engine=engine).diagnostics
+            assert ("mask.area", "/annotations/0/mask") in rule_pointers(found)
+            assert all(d.rule != "internal.error" for d in found)

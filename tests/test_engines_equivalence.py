@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from aimmo_gt import PROFILES, check
+from aimmo_gt import PROFILES, check, infer_profile
 from aimmo_gt._schemas import schema_files
 
 # Paths and helpers here rather than from conftest: tests/cli/ has a conftest module of its own.
@@ -403,3 +403,203 @@ def test_without_msgspec_auto_is_the_reference_and_fast_is_refused(monkeypatch, 
         check(load_json(path), engine="fast")
     assert main(["validate", "--engine", "fast", str(path)]) == 2
     assert "needs msgspec" in capsys.readouterr().err
+
+
+# --- Every file fails: the fast explainer (_explain.py) must give the reference's reports exactly.
+
+from aimmo_gt import _explain  # noqa: E402
+
+
+def _families() -> dict[str, list[str]]:
+    families: dict[str, list[str]] = {}
+    for name, (family, _fault) in synthetic.FAULTS.items():
+        families.setdefault(family, []).append(name)
+    return families
+
+
+def _explained_alike(document, data: bytes, profile: str | None, ignore: tuple[str, ...] = ()) -> tuple:
+    """Assert that the fast engine's reports (for the bytes and, unless None, for the document) are
+    the reference's; return the reference's diagnostics."""
+    reports = [
+        check_item(Item("doc.json", data=data), Options(profile, ignore=ignore, engine=engine), 1 << 30)
+        for engine in ("reference", "fast")
+    ]
+    assert _full(reports[1].diagnostics) == _full(reports[0].diagnostics)
+    assert reports[1] == reports[0]
+    if document is not None:
+        results = [check(document, profile, ignore=ignore, engine=engine) for engine in ("reference", "fast")]
+        assert _full(results[1].diagnostics) == _full(results[0].diagnostics)
+    return reports[0].diagnostics
+
+
+@pytest.mark.parametrize("family", ["schema", "format", "semantic", "profile", "several"])
+def test_every_file_fails_export(family):
+    """Exports where every file has a fault of one kind, for each kind of a family (or three faults of
+    any kind, for "several"): the reports are the reference's, and the explainer left most annotations
+    to the fast engine."""
+    if family == "several":
+        exports = [synthetic.failing_export(SEED + 10, 60, annotations=12, faults=3)]
+    else:
+        exports = [
+            synthetic.failing_export(SEED + 10 + i, 12, annotations=12, kinds=(kind,))
+            for i, kind in enumerate(_families()[family])
+        ]
+    rng = random.Random(SEED + 10)
+    files = narrowed = 0
+    for name, document, put in (each for export in exports for each in export):
+        resource = name.rsplit("-", 1)[0]
+        profile = rng.choice((None, None, resource))
+        found = _explained_alike(document, _serialize(rng, document), profile)
+        assert found, f"{name} has {put} but no diagnostic"
+        used = profile if profile is not None else infer_profile(document)
+        failing = _explain.failing_annotations(document, used)
+        files += 1
+        if failing is not None and len(failing) <= len(document["annotations"]) // 2:
+            narrowed += 1
+    assert narrowed > files // 2, (narrowed, files)  # the explainer, not the reference, did most of it
+
+
+def test_every_file_fails_at_the_json_level():
+    """Each file has a fault of the text (a byte-order mark, a repeated key, NaN...) on top of a fault
+    of the document: the loader reads it, and the explainer explains the document it reads."""
+    rng = random.Random(SEED + 11)
+    export = synthetic.failing_export(SEED + 11, len(_TEXT_EDITS) * 2, annotations=8)
+    for i, (_name, document, _put) in enumerate(export):
+        data = _TEXT_EDITS[i % len(_TEXT_EDITS)](_serialize(rng, document))
+        assert _explained_alike(None, data, None)
+
+
+@pytest.mark.parametrize("family", ["schema", "semantic", "profile"])
+def test_every_file_fails_with_its_rules_ignored(family):
+    """With the faults' rules ignored (one rule, or a family prefix), what is left is the reference's."""
+    rng = random.Random(SEED + 12)
+    export = synthetic.failing_export(SEED + 12, 30, annotations=10, kinds=_families()[family])
+    for _name, document, _put in export:
+        data = _serialize(rng, document)
+        rules = sorted({d.rule for d in _explained_alike(document, data, None)})
+        ignored = (
+            (rng.choice(rules),) if rng.random() < 0.5 else tuple({r.split(".")[0] + "." for r in rules})
+        )
+        _explained_alike(document, data, None, ignore=ignored)
+
+
+def _large(seed: int, resource: str, annotations: int, faults: int) -> dict:
+    """A document of about `annotations` annotations, `faults` faults of every kind spread through it."""
+    rng = random.Random(seed)
+    document = synthetic.document(rng, resource, annotations)
+    put = synthetic.break_document(rng, document, list(synthetic.FAULTS), faults)
+    assert len(put) == faults
+    return document
+
+
+@pytest.mark.parametrize(("resource", "faults"), [("image", 100), ("sequence", 40)])
+def test_large_documents_with_faults_spread_through_them(resource, faults):
+    """10,000 annotations: the reference is run once on the whole, and both fast paths must match it."""
+    document = _large(SEED + 13, resource, 10_000, faults)
+    assert len(document["annotations"]) > 9_000
+    data = json.dumps(document).encode()
+    reference = check(document, engine="reference")
+    assert len(reference.diagnostics) >= faults // 2
+    fast = check(document, engine="fast")
+    assert _full(fast.diagnostics) == _full(reference.diagnostics)
+    report = check_item(Item("doc.json", data=data), Options(engine="fast"), 1 << 30)
+    assert _full(report.diagnostics) == _full(reference.diagnostics)
+    assert (report.profile, report.inferred) == (reference.profile, reference.inferred)
+    failing = _explain.failing_annotations(document, reference.profile)
+    assert failing is not None and len(failing) <= faults * 2  # the reference saw a few hundred at most
+
+
+def test_the_reference_engines_dispatch_on_type_changes_no_report():
+    """_validator's `allOf` evaluates only the branch of document.json's dispatch whose `if` can
+    hold, its `items` only the items asked for, its `$ref` resolves each reference once: with
+    python-jsonschema's own keywords instead, every report is the same, in the same order."""
+    from jsonschema import _keywords as standard
+    from jsonschema import validators
+
+    from aimmo_gt._formats import FORMATS
+    from aimmo_gt._keywords import IMAGE_SIZE
+    from aimmo_gt._schemas import registry
+    from aimmo_gt._validator import (
+        diagnostics_from_errors,
+        document_diagnostics,
+        image_size,
+        profile_uri,
+        purpose_uri,
+        validator_class,
+    )
+
+    ours = validator_class(True)
+    assert ours.VALIDATORS["allOf"] is not standard.allOf
+    plain = validators.create(
+        meta_schema=ours.META_SCHEMA,
+        validators={
+            **ours.VALIDATORS,
+            "allOf": standard.allOf,
+            "items": standard.items,
+            "$ref": standard.ref,
+        },
+        type_checker=ours.TYPE_CHECKER,
+        format_checker=FORMATS,
+    )
+    rng = random.Random(SEED + 14)
+    documents = [load_json(path) for path in sorted(FIXTURES.rglob("*.json"))]
+    for resource in synthetic.resources(rng, 150):
+        documents.append(synthetic.mutate(rng, synthetic.document(rng, resource, rng.choice((1, 3, 6)))))
+    differing = 0
+    for document in documents:
+        for profile in {None, infer_profile(document)}:
+            token = IMAGE_SIZE.set(image_size(document))
+            try:
+                root = {"allOf": [{"$ref": profile_uri(profile)}, {"$ref": purpose_uri("export")}]}
+                validator = plain(root, registry=registry(), format_checker=FORMATS)
+                errors = validator.iter_errors(document)
+                expected = list(diagnostics_from_errors(errors, profile))
+            finally:
+                IMAGE_SIZE.reset(token)
+            assert document_diagnostics(document, profile) == expected
+            differing += bool(expected)
+    assert differing > 100  # most of them have something to report: the comparison is not of nothing
+
+
+#: A fault of synthetic.FAULTS, and the one rule it breaks, which the fast engine can leave unchecked.
+TOLERATED = {
+    "empty-label": "schema.minLength",
+    "outside-image": "geometry.within-image",
+    "bbox-corners": "geometry.bbox",
+    "repeated-id": "annotation.unique-id",
+    "span-length": "entity.span-length",
+}
+
+
+def test_every_tolerable_rule_has_a_fault():
+    assert set(TOLERATED.values()) == _fast.TOLERABLE
+
+
+@pytest.mark.parametrize(("kind", "rule"), list(TOLERATED.items()))
+def test_files_whose_only_faults_are_ignored_pass_the_fast_engine(kind, rule):
+    """With --ignore RULE, a file whose only faults break RULE is passed by the fast pass (at the speed
+    of a clean file), and the reports are the reference's."""
+    rng = random.Random(SEED + 15)
+    for _name, document, _put in synthetic.failing_export(SEED + 15, 30, annotations=10, kinds=(kind,)):
+        data = _serialize(rng, document)
+        assert {d.rule for d in check(document, engine="reference").diagnostics} == {rule}
+        assert _explained_alike(document, data, None, ignore=(rule,)) == ()
+        assert _fast.clean_bytes(data, None, tolerate=frozenset({rule}))[0]
+        assert _fast.clean_document(document, None, tolerate=frozenset({rule}))[0]
+
+
+@pytest.mark.parametrize("rule", sorted(_fast.TOLERABLE))
+def test_what_the_fast_engine_leaves_unchecked_is_only_what_is_ignored(rule):
+    """Generated documents, broken a little, and faults of every kind: with RULE ignored (by its id or
+    its family's prefix), the fast engine's reports are the reference's."""
+    rng = random.Random(SEED + 16)
+    kinds = list(synthetic.FAULTS)
+    for i, resource in enumerate(synthetic.resources(rng, 150)):
+        document = synthetic.document(rng, resource, rng.choice((1, 3, 6)))
+        if i % 2:
+            document = synthetic.mutate(rng, document)
+        else:
+            synthetic.break_document(rng, document, kinds, rng.choice((1, 2)))
+        ignore = (rule,) if i % 3 else (rule.split(".")[0] + ".",)
+        profile = rng.choice((None, None, resource))
+        _explained_alike(document, _serialize(rng, document), profile, ignore=ignore)

@@ -10,8 +10,10 @@ everything it returns can be sent between processes):
 - `check_document(document, options) -> Result`: one parsed document. What the API reports.
 
 Inside, the engine is chosen in one place, `_diagnose`: the fast pass (_fast.py) proves a clean
-document clean; any other document is explained by the reference engine (_validator.py). A layer that
-adds to every file's report (an ontology, a facts record) plugs into `_diagnose` and `check_item`.
+document clean (leaving unchecked the rules it can that the user ignores); any other document is
+explained by the reference engine (_validator.py), pointed by the fast explainer (_explain.py) at
+the annotations the fast pass cannot prove clean. A layer that adds to every file's report (an
+ontology, a facts record) plugs into `_diagnose` (documents) and `check_item` (files).
 """
 
 from __future__ import annotations
@@ -223,6 +225,11 @@ def _fast(engine: str):
     return fast
 
 
+def _tolerated(fast, options: Options) -> frozenset[str]:
+    """The rules the fast engine may leave unchecked: those it can (TOLERABLE) that the user ignores."""
+    return frozenset(rule for rule in fast.TOLERABLE if matches(rule, options.ignore))
+
+
 def infer_profile(document: object) -> str | None:
     """The resource type a document looks like (DECISIONS.md), or None when it fits none."""
     from ._validator import infer_profile as _infer
@@ -230,24 +237,50 @@ def infer_profile(document: object) -> str | None:
     return _infer(document)
 
 
-def _diagnose(document: object, options: Options, *, fast_tried: bool = False) -> Result:
-    """The tuned diagnostics of a parsed document. `fast_tried`: the fast pass already failed on its
-    bytes, so it is not asked again."""
+def _diagnose(
+    document: object, options: Options, *, fast_tried: bool = False, failing: list[int] | None = None
+) -> Result:
+    """The tuned diagnostics of a parsed document: the fast engine passes a clean one; the others are
+    explained by the reference engine, which the fast explainer (_explain.py) points at the failing
+    annotations only. `fast_tried`: the fast pass already failed on the document's bytes;
+    `failing`: the failing annotations, when already known."""
     inferred = options.profile is None
     profile = infer_profile(document) if inferred else options.profile
-    fast = None if fast_tried else _fast(options.engine)
-    if fast is not None:
-        clean, used = fast.clean_document(document, profile, options.purpose)
+    fast = _fast(options.engine)
+    tolerate = _tolerated(fast, options) if fast is not None else frozenset()
+    if fast is not None and not fast_tried:
+        clean, used = fast.clean_document(document, profile, options.purpose, tolerate)
         if clean and used == profile:
             found = tune(_ontology_of_document(options.ontology, document), options.warn, options.ignore)
             return Result(profile, inferred, tuple(found), options.strict)
-    from ._validator import document_diagnostics
+    if fast is not None:
+        from ._explain import explain
 
-    diagnostics = [
-        *document_diagnostics(document, profile, purpose=options.purpose, inferred=inferred),
-        *_ontology_of_document(options.ontology, document),
-    ]
+        # Without the diagnostics of tolerated rules, which tune() drops.
+        diagnostics = explain(document, profile, failing, tolerate, options.purpose, inferred)
+    else:
+        from ._validator import document_diagnostics
+
+        diagnostics = document_diagnostics(document, profile, purpose=options.purpose, inferred=inferred)
+    diagnostics = [*diagnostics, *_ontology_of_document(options.ontology, document)]
     return Result(profile, inferred, tuple(tune(diagnostics, options.warn, options.ignore)), options.strict)
+
+
+def _quick_load(
+    data: bytes, options: Options, tolerate: frozenset[str]
+) -> tuple[dict, list[int] | None] | None:
+    """The document and its failing annotations, decoded in C when the loader would have nothing to
+    say about the text (_explain.load); None when the loader must read it."""
+    from . import _explain
+
+    document = _explain.load(data)
+    if document is None:
+        return None
+    profile = infer_profile(document) if options.profile is None else options.profile
+    failing = _explain.failing_annotations(document, profile, tolerate, options.purpose)
+    if not _explain.loader_agrees(data, document, failing):
+        return None
+    return document, failing
 
 
 # --- The ontology layer (_ontology.py): on a parsed document, or on what the fast engine decoded.
@@ -371,8 +404,9 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
         if data is None:
             return report(*_tuned(problems, (None,) * len(problems), options))
     fast = _fast(options.engine)
+    tolerate = _tolerated(fast, options) if fast is not None else frozenset()
     if fast is not None:
-        clean, profile, decoded = fast.decode_clean(data, options.profile, options.purpose)
+        clean, profile, decoded = fast.decode_clean(data, options.profile, options.purpose, tolerate)
         project = _ontology_of_decoded(options.ontology, decoded) if clean else None
         if project is not None:
             found, _ = _tuned(project, (None,) * len(project), options)
@@ -382,16 +416,27 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
     # one small file above all, does without it.
     from ._loading import load_positioned
 
-    loaded = load_positioned(data)
-    diagnostics, positions = _tuned(loaded.diagnostics, loaded.positions, options)
-    if loaded.document is None:
-        return report(diagnostics, positions)
-    facts = dataset_facts(options, document=loaded.document)
+    try:
+        quick = _quick_load(data, options, tolerate) if fast is not None else None
+    except Exception:  # a surprise in the fast path costs speed, never a verdict: the loader reads it
+        quick = None
+    document: object
+    spoke = False  # whether the loader had something to say about the text
+    if quick is not None:
+        document, failing = quick
+        diagnostics, positions = (), ()
+    else:
+        loaded = load_positioned(data)
+        diagnostics, positions = _tuned(loaded.diagnostics, loaded.positions, options)
+        if loaded.document is None:
+            return report(diagnostics, positions)
+        document, failing, spoke = loaded.document, None, bool(loaded.diagnostics)
+    facts = dataset_facts(options, document=document)
     try:
         # The fast pass failed on the bytes; on the document it is worth asking again only when the
         # loader had something to say about the text (a byte-order mark, a repeated key).
-        tried = fast is not None and not loaded.diagnostics
-        result = _diagnose(loaded.document, options, fast_tried=tried)
+        tried = fast is not None and not spoke
+        result = _diagnose(document, options, fast_tried=tried, failing=failing)
     except Exception as error:  # a validator bug must cost one file, not the whole run
         failure = Diagnostic(
             "internal.error",

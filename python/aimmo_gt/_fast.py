@@ -88,6 +88,22 @@ def _number(ge=None, le=None, gt=None, lt=None):
 
 
 _String1 = Annotated[str, Meta(min_length=1)]
+
+#: Rules the fast engine can leave unchecked when the user ignores them (--ignore), so that a file
+#: whose only faults are ignored is passed at the speed of a clean one: a document passed with
+#: `tolerate` holding some of them is one for which the loader and the reference report nothing but
+#: diagnostics of those rules (tests/test_engines_equivalence.py). Not schema.unknown-property: msgspec
+#: skips an unknown field's value without checking what the loader checks (number range, depth).
+TOLERABLE = frozenset(
+    (
+        "schema.minLength",
+        "geometry.within-image",
+        "geometry.bbox",
+        "annotation.unique-id",
+        "entity.span-length",
+    )
+)
+_NOTHING: frozenset[str] = frozenset()
 _ObjectId = Annotated[str, Meta(pattern=_OBJECT_ID)]
 _Attributes = dict[str, Union[str, list[str]]]  # noqa: UP007
 
@@ -99,8 +115,12 @@ class _Metadata(Struct, forbid_unknown_fields=True, kw_only=True, gc=False):
 
 
 @lru_cache(maxsize=64)
-def decoder(size: tuple[int, int] | None) -> msgspec.json.Decoder:
-    """A decoder of GT documents whose image points must lie within `size` (None: anywhere)."""
+def decoder(size: tuple[int, int] | None, tolerate: frozenset[str] = _NOTHING) -> msgspec.json.Decoder:
+    """A decoder of GT documents whose image points must lie within `size` (None: anywhere); the
+    rules of TOLERABLE in `tolerate` that a type states are left out of it."""
+    _String1 = str if "schema.minLength" in tolerate else globals()["_String1"]
+    if "geometry.within-image" in tolerate:
+        size = None
     if size is None:
         x = y = _number()
     else:
@@ -326,7 +346,7 @@ _COMMA_DASH = bytes.maketrans(b",", b"-")
 _LEADING_ZERO = re.compile(rb"-0[0-9]")
 
 
-def _semantic(annotations: list, kinds: list, present: set, size) -> int | None:
+def _semantic(annotations: list, kinds: list, present: set, size, tolerate=_NOTHING) -> int | None:
     """The keys the annotations have beyond their fixed ones (for the duplicate-key count), or None
     when a rule of the vocabulary (or a shape a struct cannot state) fails."""
     extra = 0
@@ -343,9 +363,15 @@ def _semantic(annotations: list, kinds: list, present: set, size) -> int | None:
         # ordered (strict), and spanLength: a warning, so a mismatch is not clean either.
         if not all(map(gt, ends, starts)):
             return None
-        if list(map(sub, ends, starts)) != list(map(len, map(_text, group))):
+        if "entity.span-length" not in tolerate and list(map(sub, ends, starts)) != list(
+            map(len, map(_text, group))
+        ):
             return None
-    if "bbox" in present and not all(map(_bbox, map(_points, _of(annotations, kinds, "bbox")))):
+    if (
+        "bbox" in present
+        and "geometry.bbox" not in tolerate
+        and not all(map(_bbox, map(_points, _of(annotations, kinds, "bbox"))))
+    ):
         return None
     if "segmentation_mask" in present:
         group = _of(annotations, kinds, "segmentation_mask")
@@ -367,7 +393,7 @@ def _semantic(annotations: list, kinds: list, present: set, size) -> int | None:
                 extra += 1
                 if len(set(keys)) != len(keys) or not all(map(a.keypoints.__contains__, keys)):
                     return None
-    if "obbox_v2" in present and size is not None:
+    if "obbox_v2" in present and size is not None and "geometry.within-image" not in tolerate:
         width, height = size
         for a in _of(annotations, kinds, "obbox_v2"):  # withinImage "rotated-rect"
             if not rotated_within(rotated_extent(a.rect, a.degree), width, height):
@@ -476,37 +502,42 @@ def _ids_ok(ids: list[str]) -> bool:
     return joined.count("\n") == len(ids) - 1 and _ANNOTATION_IDS.fullmatch(joined) is not None
 
 
-def clean_bytes(data: bytes, profile: str | None, purpose: str = "export") -> tuple[bool, str | None]:
+def clean_bytes(
+    data: bytes, profile: str | None, purpose: str = "export", tolerate: frozenset[str] = _NOTHING
+) -> tuple[bool, str | None]:
     """(True, the profile used) when the loader and the reference engine would report nothing for
-    this file under `profile` (None: inferred) and `purpose` (_check.PURPOSES); (False, None) when
-    they might report something."""
-    clean, used, _document = decode_clean(data, profile, purpose)
+    this file under `profile` (None: inferred) and `purpose` (_check.PURPOSES), or nothing but
+    diagnostics of the rules of `tolerate` (a subset of TOLERABLE); (False, None) when they might
+    report something."""
+    clean, used, _document = decode_clean(data, profile, purpose, tolerate)
     return clean, used
 
 
 def decode_clean(
-    data: bytes, profile: str | None, purpose: str = "export"
+    data: bytes, profile: str | None, purpose: str = "export", tolerate: frozenset[str] = _NOTHING
 ) -> tuple[bool, str | None, object]:
     """As `clean_bytes`, plus the decoded document when clean (its structs: the ontology layer reads
     types, labels and attributes there instead of parsing the file again)."""
     try:
-        return _clean_bytes(data, profile, purpose)
+        return _clean_bytes(data, profile, purpose, tolerate)
     except Exception:  # a surprise here must cost speed, never a verdict: the reference decides
         return False, None, None
 
 
-def clean_document(document: object, profile: str | None, purpose: str = "export") -> tuple[bool, str | None]:
+def clean_document(
+    document: object, profile: str | None, purpose: str = "export", tolerate: frozenset[str] = _NOTHING
+) -> tuple[bool, str | None]:
     """As `clean_bytes`, for a parsed document (a JSON value: dicts, lists, str, int, float, bool,
     None; msgspec, like jsonschema-rs, reads a tuple as an array, where the reference does not)."""
     try:
-        return _clean_document(document, profile, purpose)
+        return _clean_document(document, profile, purpose, tolerate)
     except Exception:
         return False, None
 
 
-def _decode(data: bytes, size: tuple[int, int] | None):
+def _decode(data: bytes, size: tuple[int, int] | None, tolerate: frozenset[str]):
     try:
-        return decoder(size).decode(data)
+        return decoder(size, tolerate).decode(data)
     except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
         return None
 
@@ -517,26 +548,31 @@ def _size(metadata) -> tuple[int, int] | None:
     return metadata.width, metadata.height
 
 
-def _clean_bytes(data: bytes, profile: str | None, purpose: str) -> tuple[bool, str | None, object]:
+def _clean_bytes(
+    data: bytes, profile: str | None, purpose: str, tolerate: frozenset[str]
+) -> tuple[bool, str | None, object]:
     bounds = _guess_size(data)
-    document = _decode(data, bounds)
+    document = _decode(data, bounds, tolerate)
     if document is None and bounds is not None:  # perhaps only the guessed size was wrong
         bounds = None
-        document = _decode(data, bounds)
+        document = _decode(data, bounds, tolerate)
     if document is None:
         return False, None, None
     size = _size(document.metadata)
-    if size != bounds:  # the points were bounded by another size, or by none: decode again
-        document = _decode(data, size)
+    if size != bounds and "geometry.within-image" not in tolerate:
+        # The points were bounded by another size, or by none: decode again.
+        document = _decode(data, size, tolerate)
         if document is None:
             return False, None, None
-    clean, used, keys = _clean(document, profile, size, purpose)
+    clean, used, keys = _clean(document, profile, size, purpose, tolerate)
     if not clean or not _no_duplicate_keys(data, keys):
         return False, None, None
     return True, used, document
 
 
-def _clean_document(document: object, profile: str | None, purpose: str) -> tuple[bool, str | None]:
+def _clean_document(
+    document: object, profile: str | None, purpose: str, tolerate: frozenset[str]
+) -> tuple[bool, str | None]:
     metadata = document.get("metadata") if isinstance(document, dict) else None
     size = None
     if isinstance(metadata, dict):
@@ -545,14 +581,16 @@ def _clean_document(document: object, profile: str | None, purpose: str) -> tupl
         if type(width) is int and type(height) is int:
             size = (width, height)
     try:
-        struct = msgspec.convert(document, decoder(size).type)
+        struct = msgspec.convert(document, decoder(size, tolerate).type)
     except msgspec.ValidationError:
         return False, None
-    clean, used, _keys = _clean(struct, profile, size, purpose)
+    clean, used, _keys = _clean(struct, profile, size, purpose, tolerate)
     return clean, used
 
 
-def _clean(document, profile: str | None, size, purpose: str) -> tuple[bool, str | None, int]:
+def _clean(
+    document, profile: str | None, size, purpose: str = "export", tolerate: frozenset[str] = _NOTHING
+) -> tuple[bool, str | None, int]:
     """(True, the profile used, the number of keys of the document) when the decoded document
     passes what its types cannot say; (False, None, 0) when it does not."""
     if not _purpose_fits(purpose, document):
@@ -566,12 +604,14 @@ def _clean(document, profile: str | None, size, purpose: str) -> tuple[bool, str
     if not _profile_fits(used, document, metadata, present, track_ids):
         return False, None, 0
     ids = list(map(_id, annotations))
-    if ids and (len(set(ids)) != len(ids) or not _ids_ok(ids)):  # uniqueIds, format annotation-id
+    if ids and not _ids_ok(ids):  # format annotation-id
+        return False, None, 0
+    if "annotation.unique-id" not in tolerate and len(set(ids)) != len(ids):  # uniqueIds
         return False, None, 0
     tracks = [track for track in track_ids if track is not UNSET]
     if len(tracks) > 1 and len(set(zip(map(type, tracks), tracks, strict=True))) != len(tracks):
         return False, None, 0  # uniqueTracks: a str and an int are two tracks, as JSON values
-    extra = _semantic(annotations, kinds, present, size)
+    extra = _semantic(annotations, kinds, present, size, tolerate)
     if extra is None:
         return False, None, 0
     optional = _DOCUMENT_OPTIONAL(document)

@@ -36,7 +36,7 @@ def mask_areas(y1: float, x1: float, y2: float, x2: float) -> tuple[float, int |
     exclusive of its bottom and right edges (the encoder loops over whole cells, so a fractional
     side counts up), and, for an integer bound only, inclusive of them (None otherwise)."""
     width, height = x2 - x1, y2 - y1
-    if not (math.isfinite(width) and math.isfinite(height)):  # 1e308 - -1e308: no count adds up to it
+    if math.inf in (width, height):  # 1e308 - -1e308: no count adds up to it (compared, not converted)
         return math.inf, None
     exclusive = math.ceil(width) * math.ceil(height)
     if all(isinstance(v, int) or v.is_integer() for v in (y1, x1, y2, x2)):

@@ -287,12 +287,12 @@ def maskArea(validator, names, instance, schema) -> Errors:
     exclusive, inclusive = mask_areas(y1, x1, y2, x2)
     also = "" if inclusive is None else f" (or {_fmt(inclusive)} counting its bottom and right edges)"
     # (A side of 1e308 - -1e308 overflows to infinity: no count adds up to that.)
-    shown = _fmt(exclusive) if math.isfinite(exclusive) else "countless cells"
+    shown = _fmt(exclusive) if exclusive != math.inf else "countless cells"
     covers = f"its bound [[top, left], [bottom, right]] = {as_json(bound)} covers {shown}{also}"
     # Counts are positive, so one with more digits than the larger area cannot add up to it; a long
     # one is not converted (int() of n digits takes time quadratic in n: minutes for 10^7 digits).
     longest = max(map(len, counts))
-    above = _digits_above(max(exclusive, inclusive or 0)) if math.isfinite(exclusive) else longest
+    above = _digits_above(max(exclusive, inclusive or 0)) if exclusive != math.inf else longest
     if longest > max(above, _LONG_COUNT):
         yield ValidationError(
             f"the mask has a run count of {longest:,} digits, more pixels than {covers}", path=[names["mask"]]

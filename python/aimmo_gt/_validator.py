@@ -7,7 +7,8 @@ import difflib
 import json
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
@@ -105,6 +106,98 @@ def properties(validator, properties, instance, schema) -> Iterator[ValidationEr
 #: The `validator` of an error raised by a `false` subschema.
 NOT_ALLOWED = "false"
 
+#: (an array of the document being checked, the indices of the items to check, ascending): `items`
+#: checks only those items of that array. Set by `document_diagnostics(only=...)` for the fast
+#: explainer (_explain.py), which proves the other items clean; None: every item, as the standard.
+ONLY_ITEMS: ContextVar[tuple[list, Sequence[int]] | None] = ContextVar("ONLY_ITEMS", default=None)
+
+
+def items(validator, items, instance, schema) -> Iterator[ValidationError]:
+    """As the standard keyword, but only the items ONLY_ITEMS names when it is set for this array."""
+    only = ONLY_ITEMS.get()
+    if only is None or instance is not only[0] or "prefixItems" in schema or items is False:
+        yield from standard.items(validator, items, instance, schema)  # type: ignore[func-returns-value, misc]
+        return
+    for index in only[1]:
+        yield from validator.descend(instance[index], items, path=index)
+
+
+def allOf(validator, all_of, instance, schema) -> Iterator[ValidationError]:
+    """As the standard keyword, but an `allOf` of `if`/`then` branches that each test one property
+    against a different constant (document.json's dispatch on an annotation's `type`) evaluates only
+    the branch whose `if` can hold: the others' `if` fails and, with no `else`, says nothing. That
+    saves twelve `if`s of thirteen for each annotation."""
+    dispatch = _dispatch(all_of)
+    if dispatch is not None:
+        name, branches = dispatch
+        value = instance.get(name) if isinstance(instance, dict) else None
+        index = branches.get(value) if isinstance(value, str) else None
+        if index is not None:
+            yield from validator.descend(instance, all_of[index], schema_path=index)
+        return
+    for index, subschema in enumerate(all_of):
+        yield from validator.descend(instance, subschema, schema_path=index)
+
+
+def ref(validator, ref, instance, schema) -> Iterator[ValidationError]:
+    """As the standard keyword, resolving each reference once per base URI: `referencing` would
+    resolve it again (URL joins, registry look-ups) at every use, a third of the reference engine's
+    time on an annotation. Our schemas have no $dynamicRef, so what a resolution carries beyond the
+    schema it finds (the dynamic scope) is never read."""
+    resolver = validator._resolver
+    registry = resolver._registry
+    key = (id(registry), resolver._base_uri, ref)
+    known = _RESOLVED.get(key)
+    if known is not None and known[0] is registry:
+        resolved = known[1]
+    else:
+        try:
+            resolved = resolver.lookup(ref)
+        except Exception:  # unresolvable: the standard keyword raises what it raises
+            yield from standard.ref(validator, ref, instance, schema)  # type: ignore[func-returns-value, misc]
+            return
+        _RESOLVED[key] = (registry, resolved)
+    yield from validator.descend(instance, resolved.contents, resolver=resolved.resolver)
+
+
+#: (id of a registry, base URI, $ref) -> (the registry, kept so that its id stays its own; what the
+#: reference resolves to in it). A registry is immutable: a resolution holds as long as it lives.
+_RESOLVED: dict[tuple[int, str, str], tuple[Any, Any]] = {}
+
+
+#: id(an allOf list) -> (the list, kept alive so that its id stays its own; its dispatch or None).
+_DISPATCH: dict[int, tuple[list, tuple[str, dict[str, int]] | None]] = {}
+
+
+def _dispatch(all_of: list) -> tuple[str, dict[str, int]] | None:
+    """(the property, its constant -> the branch) when every branch of `all_of` is exactly
+    `{"if": {"type": "object", "properties": {NAME: {"const": STRING}}, "required": [NAME]}, "then": ...}`
+    with one NAME and different strings; None otherwise."""
+    known = _DISPATCH.get(id(all_of))
+    if known is not None and known[0] is all_of:
+        return known[1]
+    found: tuple[str, dict[str, int]] | None = None
+    names, branches = set(), {}
+    for index, branch in enumerate(all_of if isinstance(all_of, list) else ()):
+        test = branch.get("if") if isinstance(branch, dict) and branch.keys() == {"if", "then"} else None
+        if not (isinstance(test, dict) and test.keys() == {"type", "properties", "required"}):
+            break
+        properties, required = test["properties"], test["required"]
+        if not (test["type"] == "object" and isinstance(properties, dict) and len(properties) == 1):
+            break
+        ((name, condition),) = properties.items()
+        if not (required == [name] and isinstance(condition, dict) and condition.keys() == {"const"}):
+            break
+        if not isinstance(condition["const"], str) or condition["const"] in branches:
+            break
+        names.add(name)
+        branches[condition["const"]] = index
+    else:
+        if len(names) == 1 and branches:
+            found = (names.pop(), branches)
+    _DISPATCH[id(all_of)] = (all_of, found)
+    return found
+
 
 def pattern(validator, pattern, instance, schema) -> Iterator[ValidationError]:
     """As the standard keyword, except beside one of our formats: there the pattern states the format
@@ -120,6 +213,9 @@ def _create(vocabulary: bool):
     table["properties"] = properties
     table["uniqueItems"] = uniqueItems
     table["required"] = required
+    table["items"] = items
+    table["allOf"] = allOf
+    table["$ref"] = ref
     if vocabulary:
         table.update((name, keyword.check) for name, keyword in KEYWORDS.items())
         table["pattern"] = pattern
@@ -554,15 +650,28 @@ def schema_diagnostics(
 
 
 def document_diagnostics(
-    document: object, profile: str | None, *, purpose: str = "export", inferred: bool = False
+    document: object,
+    profile: str | None,
+    *,
+    purpose: str = "export",
+    inferred: bool = False,
+    only: Sequence[int] | None = None,
 ) -> list[Diagnostic]:
     """Every diagnostic for a parsed document against a profile (None: the union of all types) and a
     purpose (PURPOSES). `inferred`: the profile was inferred from the document, so the diagnostics
-    that follow from it name the field that steered it."""
+    that follow from it name the field that steered it.
+
+    `only`: the indices (ascending) of the annotations to check; the others must be known to have
+    nothing to report (the fast explainer, _explain.py, proves it). The rest of the document, the
+    annotations array's own keywords (uniqueIds) included, is checked as usual."""
     token = IMAGE_SIZE.set(image_size(document))
+    annotations = document.get("annotations") if isinstance(document, dict) else None
+    restrict = only is not None and isinstance(annotations, list)
+    limit = ONLY_ITEMS.set((annotations, only) if restrict else None)  # type: ignore[arg-type]
     try:
         errors = validator_for(profile_uri(profile), purpose=purpose).iter_errors(document)
         cause = inference_cause(document, profile) if inferred else None
         return _checked(lambda: diagnostics_from_errors(errors, profile, cause), document)
     finally:
+        ONLY_ITEMS.reset(limit)
         IMAGE_SIZE.reset(token)

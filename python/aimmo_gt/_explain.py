@@ -1,0 +1,222 @@
+"""The fast explainer: the reference engine's report on a failing document at about the cost of parsing it.
+
+Almost all of the reference engine's time on a document goes to its annotations, and a failing
+document usually has a few failing annotations among many clean ones. The fast engine (_fast.py)
+says which are clean: it is asked about a group of annotations placed in a document that gives them
+the context the reference gives them (the profile, the image size) and nothing else to fail, and
+groups that fail are halved until each failing annotation stands alone. The reference engine then
+checks the whole document, but only the annotations not proven clean
+(`_validator.document_diagnostics(..., only=...)`): what it reports is what it would have reported on
+the whole document, in the same order, since the annotations it skips have nothing to report. The
+document's own fields and the annotations array's keywords (unique ids) are still the reference's
+to check, so a rule added to the schemas or the vocabulary is followed here without a change.
+
+For a file, `load(data)` gives the document that the loader (_loading.py) would give, decoded by
+msgspec in C, or None when the loader must look (a byte-order mark, a repeated key, a number out of
+range, nesting too deep, anything msgspec refuses).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import msgspec
+
+from . import _fast
+from ._diagnostics import Diagnostic
+from ._rules import MAX_DEPTH
+from ._validator import document_diagnostics, image_size
+
+#: The object id of the context documents (any ObjectId does).
+_SCENE = "0" * 24
+_IMAGE_PROFILES = ("image", "image-pixel", "sequence")
+
+
+def _context(document: dict, profile: str | None) -> dict | None:
+    """A document with no annotations that the fast engine passes under `profile`, whose image size
+    is `document`'s (the context the reference gives each annotation); None when none can be made
+    (the reference then checks every annotation)."""
+    size = image_size(document)
+    if size is not None and not (type(size[0]) is int and type(size[1]) is int):
+        return None  # the fast engine bounds points by integer sizes only
+    shell: dict = {
+        "annotations": [],
+        "attributes": {},
+        "filename": "x",
+        "parent_path": "/",
+        "file_id": _SCENE,
+    }
+    if profile in _IMAGE_PROFILES:
+        if size is None:
+            return None
+        shell["metadata"] = {"width": size[0], "height": size[1]}
+    elif profile is None:
+        # The union of all types: inferred again by the fast engine from metadata with both an fps
+        # and an image size, which fits none.
+        if size is None:
+            return None
+        shell["metadata"] = {"fps": 1, "width": size[0], "height": size[1]}
+    elif profile == "video":
+        shell["metadata"] = {"fps": 1}
+    else:
+        shell["metadata"] = {}
+    if profile in ("sequence", "pointcloud"):
+        shell["scene_id"] = _SCENE
+    return shell
+
+
+def failing_annotations(
+    document: dict, profile: str | None, tolerate: frozenset[str] = frozenset(), purpose: str = "export"
+) -> list[int] | None:
+    """The indices (ascending) of the annotations the reference may have something to say about;
+    every other annotation has nothing to report (but diagnostics of the rules of `tolerate`, of
+    _fast.TOLERABLE). None: every annotation (no list, no context)."""
+    annotations = document.get("annotations")
+    if not isinstance(annotations, list):
+        return None
+    shell = _context(document, profile)
+    if shell is None:
+        return None
+    try:
+        return _failing(annotations, shell, profile, tolerate, purpose)
+    except Exception:  # a surprise here costs speed, never a verdict: the reference checks them all
+        return None
+
+
+def _failing(
+    annotations: list, shell: dict, profile: str | None, tolerate: frozenset[str], purpose: str
+) -> list[int]:
+    """First msgspec's types, on all the annotations at once, skipping each one they refuse (its
+    message names it); then the fast engine's checks beyond types (_fast._clean), on the structs of
+    the others, halving the groups that fail."""
+    size = _size(shell)
+    kind = _fast.decoder(size, tolerate).type
+    failing: list[int] = []
+    typed: list = []  # (index, struct) of the annotations msgspec's types take
+    low = 0
+    while low < len(annotations):
+        shell["annotations"] = annotations[low:]
+        try:
+            typed += enumerate(msgspec.convert(shell, kind).annotations, low)
+            break
+        except msgspec.ValidationError as error:
+            found = _AT.search(str(error))
+            if found is None or int(found.group(1)) >= len(annotations) - low:
+                raise  # not about one annotation: the context itself failed (no proof for any)
+            bad = low + int(found.group(1))
+        if bad > low:
+            shell["annotations"] = annotations[low:bad]
+            typed += enumerate(msgspec.convert(shell, kind).annotations, low)
+        failing.append(bad)
+        low = bad + 1
+    shell["annotations"] = []
+    context = msgspec.convert(shell, kind)
+
+    def clean(group: list) -> bool:
+        struct = msgspec.structs.replace(context, annotations=[each for _, each in group])
+        verdict, used, _keys = _fast._clean(struct, profile, size, purpose, tolerate)
+        return verdict and used == profile
+
+    failing += _halving(typed, clean)
+    return sorted(failing)
+
+
+#: Where msgspec says it failed, in an annotation of the context document.
+_AT = re.compile(r"- at `\$\.annotations\[([0-9]+)\]")
+
+
+def _size(shell: dict) -> tuple[int, int] | None:
+    metadata = shell["metadata"]
+    return (metadata["width"], metadata["height"]) if "width" in metadata else None
+
+
+def _halving(items: list, clean: Callable[[list], bool]) -> list[int]:
+    """The indices (each item's first element) of the items that fail alone, found by halving the
+    groups that fail: a few checks for a few failing items among many."""
+    failing: list[int] = []
+    stack = [(0, len(items))]
+    while stack:
+        low, high = stack.pop()
+        if high == low or clean(items[low:high]):
+            continue
+        if high - low == 1:
+            failing.append(items[low][0])
+            continue
+        middle = (low + high) // 2
+        stack.append((middle, high))
+        stack.append((low, middle))
+    return failing
+
+
+def explain(
+    document: object,
+    profile: str | None,
+    failing: list[int] | None = None,
+    tolerate: frozenset[str] = frozenset(),
+    purpose: str = "export",
+    inferred: bool = False,
+) -> list[Diagnostic]:
+    """What `_validator.document_diagnostics(document, profile, purpose=, inferred=)` returns,
+    checking only the annotations the fast engine does not prove clean (`failing` when already
+    known); with `tolerate`, some diagnostics of those rules may be left out (the caller ignores them)."""
+    if failing is None and isinstance(document, dict):
+        failing = failing_annotations(document, profile, tolerate, purpose)
+    return document_diagnostics(document, profile, purpose=purpose, inferred=inferred, only=failing)
+
+
+# --- Bytes to the loader's document, in C.
+
+_BOM = b"\xef\xbb\xbf"
+#: The largest float; the loader reports a number beyond it (json.number-range).
+_FLOAT_MAX = 1.7976931348623157e308
+
+
+def load(data: bytes) -> dict | None:
+    """The document the loader would read from `data` with nothing to report, or None when the
+    loader must read it (it may have something to report)."""
+    if data.startswith(_BOM):
+        return None
+    try:
+        document = msgspec.json.decode(data)
+    except (msgspec.DecodeError, UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(document, dict):
+        return None
+    return document
+
+
+def loader_agrees(data: bytes, document: dict, failing: list[int] | None) -> bool:
+    """True when the loader would report nothing about `data`, which msgspec decoded as `document`:
+    no object repeats a key (msgspec keeps the last value silently), nothing nests deeper than
+    MAX_DEPTH, no integer is beyond the float range. The annotations the fast engine proved clean
+    (all but `failing`; None: none proven) have their depth and numbers bound by their types and only
+    their keys are counted; the rest of the document is walked."""
+    annotations = document.get("annotations")
+    keys = 0
+    stack: list[tuple[object, int]] = [(document, 1)]
+    if failing is not None and isinstance(annotations, list):
+        left = set(failing)
+        proven = [a for i, a in enumerate(annotations) if i not in left]
+        # A clean annotation's objects are itself, its attributes and its keypoints.
+        keys += sum(map(len, proven)) + sum(len(a["attributes"]) for a in proven)
+        keys += sum(len(a["keypoints"]) for a in proven if "keypoints" in a)
+        keys += 1  # "annotations" itself
+        rest = {key: value for key, value in document.items() if key != "annotations"}
+        stack = [(rest, 1), ([annotations[i] for i in failing], 2)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return False
+        if type(node) is dict:
+            keys += len(node)
+            values = node.values()
+        else:
+            values = node  # type: ignore[assignment]
+        for child in values:
+            kind = type(child)
+            if kind is dict or kind is list:
+                stack.append((child, depth + 1))
+            elif kind is int and abs(child) > _FLOAT_MAX:
+                return False
+    return _fast._no_duplicate_keys(data, keys)
