@@ -188,3 +188,20 @@ def test_an_unreachable_scheduler_is_a_usage_error(cli, generated, monkeypatch):
     assert run.code == 2
     assert "cannot connect to Dask at tcp://127.0.0.1:9" in run.err
     assert run.out == ""
+
+
+DATASET_EXPORTS = os.path.join(os.path.dirname(__file__), os.pardir, "dataset", "exports")
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_dask_reports_the_cross_file_diagnostics_of_jobs_1(cli, dask_cluster, tmp_path, fmt):
+    # The workers send back each file's facts beside its report; the client reduces them as --jobs does.
+    outputs = []
+    for backend in (["--jobs", "1"], ["--dask", dask_cluster.scheduler_address]):
+        output = tmp_path / f"report.{fmt}"
+        run = cli("validate", "--format", fmt, *backend, "--output", output, DATASET_EXPORTS)
+        assert run.code == 1
+        outputs.append(output.read_text(encoding="utf-8"))
+    assert outputs[0] == outputs[1]
+    for rule in ("dataset.duplicate-file-id", "dataset.duplicate-frame", "dataset.track-label"):
+        assert rule in outputs[1]
