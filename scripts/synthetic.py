@@ -7,7 +7,7 @@ import random
 import uuid
 from collections.abc import Callable
 
-from aimmo_gt._geometry import rotated_extent, rotated_within
+from aimmo_gt._geometry import rotated_within
 
 #: Share of each resource type in a synthetic export (image-heavy, as real exports are).
 MIX = (
@@ -67,7 +67,7 @@ def _image_fields(rng: random.Random, kind: str, size) -> dict:
         while True:  # the box turned by `degree` must lie within the image (DECISIONS: its extent)
             left, top, right, bottom = _box(rng, size)
             rect = [left, top, right - left, bottom - top]
-            if rotated_within(rotated_extent(rect, degree), *size):
+            if rotated_within(rect, degree, *size):
                 return {"rect": rect, "degree": degree}
     if kind == "keypoint":
         names = [f"k{i}" for i in range(rng.randrange(1, 18))]

@@ -219,3 +219,20 @@ def test_a_mask_bound_too_wide_to_count_is_a_diagnostic():
             found = aimmo_gt.check(document, "image-pixel", engine=engine).diagnostics
             assert ("mask.area", "/annotations/0/mask") in rule_pointers(found)
             assert all(d.rule != "internal.error" for d in found)
+
+
+@pytest.mark.parametrize("degree", [0, 37.5, 90, 270])
+def test_a_rotated_box_past_a_huge_image_is_outside_it(degree):
+    """Found by the fuzz: a rect 4 pixels past an image 8.7 * 10^19 pixels wide once passed, its float
+    extent rounding onto the image's edge; the exact centre band catches it whichever way it turns."""
+    document = load_json(FIXTURES / "valid" / "vendor-obbox_v2.json")
+    width = 86769806872590254080
+    document["metadata"] = {"width": width, "height": 100}
+    document["annotations"][0]["rect"] = [width + 4, 10, 20, 20]
+    document["annotations"][0]["degree"] = degree
+    for engine in ("fast", "reference"):
+        found = aimmo_gt.check(document, "image", engine=engine).diagnostics
+        assert rule_pointers(found) == [("geometry.within-image", "/annotations/0/rect")]
+    document["annotations"][0]["rect"] = [width - 40, 10, 20, 20]
+    for engine in ("fast", "reference"):
+        assert aimmo_gt.check(document, "image", engine=engine).diagnostics == ()

@@ -33,7 +33,7 @@ from typing import Annotated, ClassVar, Union
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from ._geometry import mask_areas, rotated_extent, rotated_within
+from ._geometry import mask_areas, rotated_within
 
 _INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
 #: The formats (see _formats.py), anchored for `re.search` as msgspec applies patterns.
@@ -396,7 +396,7 @@ def _semantic(annotations: list, kinds: list, present: set, size, tolerate=_NOTH
     if "obbox_v2" in present and size is not None and "geometry.within-image" not in tolerate:
         width, height = size
         for a in _of(annotations, kinds, "obbox_v2"):  # withinImage "rotated-rect"
-            if not rotated_within(rotated_extent(a.rect, a.degree), width, height):
+            if not rotated_within(a.rect, a.degree, width, height):
                 return None
     if "cuboid" in present:
         counts = list(map(_point_count, _of(annotations, kinds, "cuboid")))

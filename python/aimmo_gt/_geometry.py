@@ -20,14 +20,33 @@ def rotated_extent(rect: Sequence[float], degree: float) -> tuple[float, float, 
     return cx - half_width, cy - half_height, cx + half_width, cy + half_height
 
 
-def rotated_within(extent: tuple[float, float, float, float], width: float, height: float) -> bool:
-    left, top, right, bottom = extent
+def rotated_within(rect: Sequence[float], degree: float, width: float, height: float) -> bool:
+    """Whether the rect [x, y, w, h] turned by `degree` lies within the image, with the tolerance."""
+    if not _centre_band_within(rect, width, height):
+        return False
+    left, top, right, bottom = rotated_extent(rect, degree)
     low = -ROTATED_TOLERANCE
     return (
         left >= low
         and top >= low
         and right <= width + ROTATED_TOLERANCE
         and bottom <= height + ROTATED_TOLERANCE
+    )
+
+
+def _centre_band_within(rect: Sequence[float], width: float, height: float) -> bool:
+    """An exact test the turned box must pass: whichever way it turns, its extent reaches at least
+    half its shorter side past its centre in every direction (|cos| + |sin| >= 1). Stated in integers
+    where the rect is, so that a box 4 pixels past an image 10^19 pixels wide is not lost to the
+    rounding of the float extent."""
+    x, y, w, h = rect
+    shorter = max(min(w, h), 0)
+    tolerance = 2 * ROTATED_TOLERANCE
+    return (
+        2 * x + w - shorter >= -tolerance
+        and 2 * y + h - shorter >= -tolerance
+        and 2 * x + w + shorter <= 2 * width + tolerance
+        and 2 * y + h + shorter <= 2 * height + tolerance
     )
 
 

@@ -195,9 +195,9 @@ def _rotated_within(instance, size) -> Errors:
         return
     rect, degree = found
     width, height = size
-    extent = rotated_extent(rect, degree)
-    if rotated_within(extent, width, height):
+    if rotated_within(rect, degree, width, height):
         return
+    extent = rotated_extent(rect, degree)
     left, top, right, bottom = (_fmt(round(v, 2)) for v in extent)
     yield ValidationError(
         f"the box rect {as_json(rect)} turned by {_fmt(degree)} degrees spans x [{left}, {right}] and "
@@ -519,7 +519,7 @@ def satisfy_withinImage(kind, instance, context):
 
 def _rotated_into(rect, degree, width, height):
     """The rect, as little changed as can be, such that turned by `degree` it lies within the image."""
-    if rotated_within(rotated_extent(rect, degree), width, height):
+    if rotated_within(rect, degree, width, height):
         return rect
     x, y, w, h = rect
     # Smaller sides when the turned box cannot fit at all, then the position moved inside.
@@ -529,7 +529,7 @@ def _rotated_into(rect, degree, width, height):
         left, top, right, bottom = rotated_extent((0, 0, w, h), degree)
     x = min(max(x, math.ceil(-ROTATED_TOLERANCE - left)), math.floor(width + ROTATED_TOLERANCE - right))
     y = min(max(y, math.ceil(-ROTATED_TOLERANCE - top)), math.floor(height + ROTATED_TOLERANCE - bottom))
-    if rotated_within(rotated_extent((x, y, w, h), degree), width, height):
+    if rotated_within((x, y, w, h), degree, width, height):
         return [x, y, w, h]
     return [0, 0, 1, 1]  # turned any way, a 1 x 1 box at the corner lies within 1 pixel of it
 
