@@ -514,3 +514,20 @@ def test_a_failure_of_the_ontology_check_costs_one_file_not_the_run(monkeypatch)
     monkeypatch.setattr(Ontology, "check", fail)
     report = check_item(Item("a.json", data=data), Options(ontology=ontology), 1 << 20)
     assert [d.rule for d in report.diagnostics] == ["internal.error"]
+
+
+def test_a_type_alias_is_checked_against_the_ontology_as_its_documented_type():
+    document = load_json(TESTS / "fixtures" / "valid" / "vendor-keypoint.json")
+    document["annotations"][0]["type"] = "landmark"
+    document["annotations"][0]["attributes"] = {}
+    label = document["annotations"][0]["label"]
+    keypoint = {"annotationType": "keypoint", "classItems": [{"value": label}]}
+    for engine in ("fast", "reference"):
+        found = check(document, ontology=Ontology.from_data({"annotationConfigs": [keypoint]}), engine=engine)
+        assert rule_pointers(found.diagnostics) == [("annotation.type-alias", "/annotations/0/type")]
+        other = {"annotationConfigs": [{**keypoint, "classItems": [{"value": label + "-x"}]}]}
+        found = check(document, ontology=Ontology.from_data(other), engine=engine)
+        assert ("ontology.class", "/annotations/0/label") in rule_pointers(found.diagnostics)
+        bbox_only = {"annotationConfigs": [{"annotationType": "bbox", "classItems": [{"value": label}]}]}
+        found = check(document, ontology=Ontology.from_data(bbox_only), engine=engine)
+        assert ("ontology.type", "/annotations/0/type") in rule_pointers(found.diagnostics)

@@ -471,6 +471,11 @@ class Ontology:
         ):
             if not isinstance(kind, str):
                 continue
+            if kind not in _annotation_types():
+                # An alias (annotation.type-alias) is checked as the type it names, as the format does.
+                from ._validator import type_aliases
+
+                kind = type_aliases().get(kind, kind)
             config = self.configs.get(kind)
             if config is None or not config.active:
                 if kind in _annotation_types():  # an unknown type is the format's schema.enum
