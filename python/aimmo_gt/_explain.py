@@ -6,10 +6,12 @@ says which are clean: it is asked about a group of annotations placed in a docum
 the context the reference gives them (the profile, the image size) and nothing else to fail, and
 groups that fail are halved until each failing annotation stands alone. The reference engine then
 checks the whole document, but only the annotations not proven clean
-(`_validator.document_diagnostics(..., only=...)`): what it reports is what it would have reported on
-the whole document, in the same order, since the annotations it skips have nothing to report. The
-document's own fields and the annotations array's keywords (unique ids) are still the reference's
-to check, so a rule added to the schemas or the vocabulary is followed here without a change.
+(`_validator.document_diagnostics(..., only=...)`), and only its `annotations` field when the fast
+engine passes the document without its annotations (`fields=`): what it reports is what it would
+have reported on the whole document, in the same order, since what it skips has nothing to report.
+The document's own keywords and the annotations array's keywords (unique ids) are still the
+reference's to check, so a rule added to the schemas or the vocabulary is followed here without a
+change.
 
 For a file, `load(data)` gives the document that the loader (_loading.py) would give, decoded by
 msgspec in C, or None when the loader must look (a byte-order mark, a repeated key, a number out of
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import msgspec
 
@@ -149,20 +152,61 @@ def _halving(items: list, clean: Callable[[list], bool]) -> list[int]:
     return failing
 
 
+@dataclass(frozen=True, slots=True)
+class Proof:
+    """What the fast engine proves of a document it does not pass: the annotations that may have
+    something to report (ascending; None: any of them), and whether the document's other fields
+    have nothing to report."""
+
+    failing: list[int] | None = None
+    fields: bool = False
+
+
+def prove(
+    document: object, profile: str | None, tolerate: frozenset[str] = frozenset(), purpose: str = "export"
+) -> Proof:
+    """The Proof of a parsed document checked under `profile` and `purpose`."""
+    if not isinstance(document, dict):
+        return Proof()
+    failing = failing_annotations(document, profile, tolerate, purpose)
+    return Proof(failing, fields_clean(document, profile, tolerate, purpose))
+
+
+def fields_clean(
+    document: dict, profile: str | None, tolerate: frozenset[str] = frozenset(), purpose: str = "export"
+) -> bool:
+    """True when the reference has nothing to say (but diagnostics of the rules of `tolerate`) about
+    the document's fields other than its annotations: the fast engine passes the document with no
+    annotations under the same profile and purpose. No keyword of the document, its profile or its
+    purpose ties another field to the annotations (but the image size, which the annotations'
+    checks read from the document itself)."""
+    if profile is None:
+        return False  # a document that fits no profile is never passed as one
+    clean, used = _fast.clean_document({**document, "annotations": []}, profile, purpose, tolerate)
+    return clean and used == profile
+
+
+#: The one field of a document whose fields are proven clean that the reference still checks.
+_ANNOTATIONS = ("annotations",)
+
+
 def explain(
     document: object,
     profile: str | None,
-    failing: list[int] | None = None,
+    proof: Proof | None = None,
     tolerate: frozenset[str] = frozenset(),
     purpose: str = "export",
     inferred: bool = False,
 ) -> list[Diagnostic]:
     """What `_validator.document_diagnostics(document, profile, purpose=, inferred=)` returns,
-    checking only the annotations the fast engine does not prove clean (`failing` when already
-    known); with `tolerate`, some diagnostics of those rules may be left out (the caller ignores them)."""
-    if failing is None and isinstance(document, dict):
-        failing = failing_annotations(document, profile, tolerate, purpose)
-    return document_diagnostics(document, profile, purpose=purpose, inferred=inferred, only=failing)
+    checking only what the fast engine does not prove clean (`proof` when already known); with
+    `tolerate`, some diagnostics of those rules may be left out (the caller ignores them)."""
+    if proof is None:
+        proof = prove(document, profile, tolerate, purpose)
+    fields = _ANNOTATIONS if proof.fields else None
+    return document_diagnostics(
+        document, profile, purpose=purpose, inferred=inferred, only=proof.failing, fields=fields
+    )
 
 
 # --- Bytes to the loader's document, in C.

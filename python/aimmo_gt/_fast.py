@@ -536,10 +536,14 @@ def clean_document(
 
 
 def _decode(data: bytes, size: tuple[int, int] | None, tolerate: frozenset[str]):
+    """(the decoded document or None, whether the failure may be the size's: a value above an upper
+    bound, which a point's bound by another size might not be)."""
     try:
-        return decoder(size, tolerate).decode(data)
-    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
-        return None
+        return decoder(size, tolerate).decode(data), False
+    except msgspec.ValidationError as error:
+        return None, "<=" in str(error)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        return None, False
 
 
 def _size(metadata) -> tuple[int, int] | None:
@@ -552,16 +556,16 @@ def _clean_bytes(
     data: bytes, profile: str | None, purpose: str, tolerate: frozenset[str]
 ) -> tuple[bool, str | None, object]:
     bounds = _guess_size(data)
-    document = _decode(data, bounds, tolerate)
-    if document is None and bounds is not None:  # perhaps only the guessed size was wrong
+    document, bounded = _decode(data, bounds, tolerate)
+    if document is None and bounds is not None and bounded:  # perhaps only the guessed size was wrong
         bounds = None
-        document = _decode(data, bounds, tolerate)
+        document, _ = _decode(data, bounds, tolerate)
     if document is None:
         return False, None, None
     size = _size(document.metadata)
     if size != bounds and "geometry.within-image" not in tolerate:
         # The points were bounded by another size, or by none: decode again.
-        document = _decode(data, size, tolerate)
+        document, _ = _decode(data, size, tolerate)
         if document is None:
             return False, None, None
     clean, used, keys = _clean(document, profile, size, purpose, tolerate)
