@@ -267,16 +267,19 @@ def _diagnose(
     return Result(profile, inferred, tuple(tune(diagnostics, options.warn, options.ignore)), options.strict)
 
 
-def _quick_load(data: bytes, options: Options, tolerate: frozenset[str]) -> tuple[dict, Proof] | None:
-    """The document and what the fast engine proves of it, decoded in C when the loader would have
-    nothing to say about the text (_explain.load); None when the loader must read it."""
+def _quick_load(
+    data: bytes, options: Options, tolerate: frozenset[str], decoded: object
+) -> tuple[dict, Proof] | None:
+    """The document and what the fast engine proves of it (from `decoded`, its decode of the text,
+    when its types took it), decoded in C when the loader would have nothing to say about the text
+    (_explain.load); None when the loader must read it."""
     from . import _explain
 
     document = _explain.load(data)
     if document is None:
         return None
     profile = infer_profile(document) if options.profile is None else options.profile
-    proof = _explain.prove(document, profile, tolerate, options.purpose)
+    proof = _explain.prove(document, profile, tolerate, options.purpose, decoded)
     if not _explain.loader_agrees(data, document, proof.failing):
         return None
     return document, proof
@@ -404,6 +407,7 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
             return report(*_tuned(problems, (None,) * len(problems), options))
     fast = _fast(options.engine)
     tolerate = _tolerated(fast, options) if fast is not None else frozenset()
+    decoded = None
     if fast is not None:
         clean, profile, decoded = fast.decode_clean(data, options.profile, options.purpose, tolerate)
         project = _ontology_of_decoded(options.ontology, decoded) if clean else None
@@ -416,7 +420,7 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
     from ._loading import load_positioned
 
     try:
-        quick = _quick_load(data, options, tolerate) if fast is not None else None
+        quick = _quick_load(data, options, tolerate, decoded) if fast is not None else None
     except Exception:  # a surprise in the fast path costs speed, never a verdict: the loader reads it
         quick = None
     document: object
