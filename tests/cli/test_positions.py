@@ -120,18 +120,24 @@ def test_positions_look_at_each_character_once_however_many_diagnostics():
     assert found[::-1] == [Position(2 + number, 3) for number in range(0, 2000, 3)]
 
 
-def test_only_files_with_diagnostics_are_scanned_for_positions(tmp_path, image, monkeypatch):
-    (tmp_path / "a.json").write_text(json.dumps(image))
-    (tmp_path / "b.json").write_text(json.dumps(_bad(image)))
-    (tmp_path / "c.json").write_text(json.dumps(image))
-    scanned = []
+@pytest.fixture
+def scanned(monkeypatch) -> list[list[str]]:
+    """The pointers of each call of _loading.locate (the position scan), sorted, call by call."""
+    calls: list[list[str]] = []
     locate = _loading.locate
 
     def spy(text, pointers):
-        scanned.append(sorted(pointers))
+        calls.append(sorted(pointers))
         return locate(text, pointers)
 
     monkeypatch.setattr(_loading, "locate", spy)
+    return calls
+
+
+def test_only_files_with_diagnostics_are_scanned_for_positions(tmp_path, image, scanned):
+    (tmp_path / "a.json").write_text(json.dumps(image))
+    (tmp_path / "b.json").write_text(json.dumps(_bad(image)))
+    (tmp_path / "c.json").write_text(json.dumps(image))
     for engine in ("fast", "reference"):
         scanned.clear()
         items = Walker(max_bytes=1 << 20).items([str(tmp_path)])
@@ -256,16 +262,8 @@ def _position_of(text: str, offset: int) -> Position:
     return Position(text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset))
 
 
-def test_positions_are_looked_for_only_when_the_format_prints_them(cli, tmp_path, image, monkeypatch):
+def test_positions_are_looked_for_only_when_the_format_prints_them(cli, tmp_path, image, scanned):
     (tmp_path / "b.json").write_text(json.dumps(_bad(image)))
-    scanned = []
-    locate = _loading.locate
-
-    def spy(text, pointers):
-        scanned.append(sorted(pointers))
-        return locate(text, pointers)
-
-    monkeypatch.setattr(_loading, "locate", spy)
     for format in ("text", "json", "sarif", "github", "gitlab", "junit"):
         scanned.clear()
         run = cli("validate", "--no-dataset", "--format", format, tmp_path)
