@@ -490,7 +490,7 @@ def _dataset_options(command: argparse.ArgumentParser) -> None:
     )
 
 
-def _export(args: argparse.Namespace):
+def _export(args: argparse.Namespace, ontology=None):
     """The whole-export reducer the run asks for, or None."""
     dataset = args.dataset and (
         len(args.paths) > 1
@@ -509,6 +509,9 @@ def _export(args: argparse.Namespace):
         # DECISIONS.md: dataset.label-case is for an export without an ontology (which names the labels).
         label_case=not args.ontology,
         resources=args.resources,
+        ontology=ontology,
+        positions=True,
+        max_bytes=args.max_bytes,
     )
 
 
@@ -620,7 +623,7 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         return EXIT_USAGE
     if args.resources is not None and not os.path.isdir(args.resources):
         return _usage_error(parser, f"--resources {args.resources!r} is not a directory")
-    export = _export(args)
+    export = _export(args, ontology)
     options = Options(
         args.profile,
         tuple(args.warn),
