@@ -636,7 +636,7 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         tuple(args.warn),
         tuple(args.ignore),
         args.strict,
-        positions=True,
+        positions=REPORTERS[args.format].positions,
         engine=args.engine,
         purpose="upload" if args.upload else "export",
         ontology=ontology,
