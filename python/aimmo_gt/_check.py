@@ -457,7 +457,7 @@ def dataset_facts(options: Options, *, struct: object = None, document: object =
         return None
     from ._dataset import facts_of
 
-    return facts_of(struct, document, counts=options.stats)
+    return facts_of(struct, document, counts=options.stats, ontology=options.ontology)
 
 
 def check_batch(items: Iterable[Item], options: Options, max_bytes: int) -> list[FileReport]:

@@ -196,7 +196,24 @@ def load(
     keys = _settable(parser)
     overrides_table = table.get(OVERRIDES, [])
     values = _settings({k: v for k, v in table.items() if k != OVERRIDES}, keys, where, checks)
+    values = _relative_to(path.parent, values, keys)
     return Config(path, label, values, _overrides(overrides_table, path, label, keys, checks))
+
+
+#: The metavars of options whose value is a path: in a file, a relative one is relative to that file's
+#: directory (as ruff and mypy read theirs), not to wherever aimmo-gt happens to be run.
+_PATH_METAVARS = frozenset({"FILE", "DIR"})
+
+
+def _relative_to(
+    directory: Path, values: dict[str, object], keys: Mapping[str, argparse.Action]
+) -> dict[str, object]:
+    paths = {action.dest for action in keys.values() if action.metavar in _PATH_METAVARS}
+    resolved = dict(values)
+    for dest, value in values.items():
+        if dest in paths and isinstance(value, str) and "://" not in value:
+            resolved[dest] = str(directory / Path(value).expanduser())
+    return resolved
 
 
 def _overrides(

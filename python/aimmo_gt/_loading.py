@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from json.decoder import scanstring  # type: ignore[attr-defined]  # json's C string scanner; not in the stubs
+from typing import cast
 
 from ._diagnostics import Diagnostic, Severity, as_json, pointer_from_path
 from ._rules import MAX_DEPTH
@@ -403,22 +405,97 @@ def _position(text: str, offset: int) -> Position:
 
 
 def locate(text: str, pointers: Collection[str]) -> dict[str, Position]:
-    """Where each pointer's value (an object member: its key) starts; pointers not found are left out."""
+    """Where each pointer's value (an object member: its key) starts; pointers not found are left out.
+
+    `text` is one the loader read (it may hold repeated keys, each walked: the first place found is
+    given, as by `scan`). Linear in the text's length whatever the number of pointers: offsets
+    first, then lines and columns in one pass (tests/cli/test_positions.py counts the characters
+    looked at)."""
     wanted = set(pointers)
     found: dict[str, Position] = {}
     if "" in wanted:
         found[""] = Position(1, 1)
         wanted.discard("")
-    # Offsets first, lines after, in one pass over the text: linear in its length whatever the
-    # number of diagnostics (tests/cli/test_positions.py counts the characters looked at).
+    if not wanted:
+        return found
+    try:
+        offsets = _walk_offsets(text, wanted)
+    except Exception:  # text the walk cannot read (never the loader's): the tolerant scanner says
+        offsets = _scan_offsets(text, wanted)
+    found.update(zip(offsets, positions(text, offsets.values()), strict=True))
+    return found
+
+
+def _scan_offsets(text: str, wanted: set[str]) -> dict[str, int]:
+    """`_walk_offsets` by the tolerant scanner: a Python step per token of the whole text."""
     offsets: dict[str, int] = {}
     for event in scan(text):
         if event.pointer in wanted and event.pointer not in offsets:
             offsets[event.pointer] = event.offset
             if len(offsets) == len(wanted):
                 break
-    found.update(zip(offsets, positions(text, offsets.values()), strict=True))
-    return found
+    return offsets
+
+
+#: json's scanner (in C): reads one whole value at an offset and gives the offset after it.
+_skip_value = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # set in __init__, not in the stubs
+#: The white space at an offset (always a match, empty when there is none).
+_skip_space = cast("Callable[..., re.Match[str]]", re.compile(r"[ \t\r\n]*").match)
+
+
+class _AllFound(Exception):
+    pass
+
+
+def _walk_offsets(text: str, wanted: set[str]) -> dict[str, int]:
+    """The offset of each wanted pointer found, as `scan` finds it (the first place in document
+    order), stepping in Python only through the containers on the way to a wanted pointer: every
+    other value is skipped whole by json's C scanner. Raises on text that is not JSON."""
+    # The containers to walk into: the proper prefixes of the wanted pointers ("" is the root).
+    inside = {pointer[:cut] for pointer in wanted for cut, c in enumerate(pointer) if c == "/"}
+    offsets: dict[str, int] = {}
+
+    def value(pointer: str, start: int) -> int:
+        """Walk into or skip the value at `start` (white space skipped); the offset after it."""
+        if pointer in inside and text[start] in "{[":
+            return container(pointer, start)
+        return _skip_value(text, start)[1]
+
+    def found(pointer: str, offset: int) -> None:
+        if pointer in wanted and pointer not in offsets:
+            offsets[pointer] = offset
+            if len(offsets) == len(wanted):
+                raise _AllFound
+
+    def container(pointer: str, start: int) -> int:
+        closing = "}" if text[start] == "{" else "]"
+        position = _skip_space(text, start + 1).end()
+        index = 0
+        while text[position] != closing:
+            if closing == "}":
+                if text[position] != '"':
+                    raise ValueError(f"a key expected at {position}")
+                key, after = scanstring(text, position + 1, False)
+                member = f"{pointer}/{_escape(key)}"
+                found(member, position)  # an object member is where its key is
+                position = _skip_space(text, after).end()
+                if text[position] != ":":
+                    raise ValueError(f"':' expected at {position}")
+                position = _skip_space(text, position + 1).end()
+            else:
+                member = f"{pointer}/{index}"
+                index += 1
+                found(member, position)
+            position = _skip_space(text, value(member, position)).end()
+            if text[position] == ",":
+                position = _skip_space(text, position + 1).end()
+            elif text[position] != closing:
+                raise ValueError(f"',' or {closing!r} expected at {position}")
+        return position + 1
+
+    with contextlib.suppress(_AllFound):
+        value("", _skip_space(text).end())
+    return offsets
 
 
 def positions(text: str, offsets: Iterable[int]) -> list[Position]:

@@ -82,6 +82,9 @@ class Summary:
 class Reporter:
     """Writes one run's report: `start`, then `file` per checked file in order, then `finish`."""
 
+    #: Whether the format gives each problem's line and column (else the run does not look for them).
+    positions = True
+
     def __init__(
         self,
         stream: TextIO,
@@ -279,6 +282,8 @@ class JunitReporter(Reporter):
     The testsuite element must carry its counts, which are known only at the end: testcases are
     spooled to a temporary file (not memory) and copied after the header.
     """
+
+    positions = False
 
     def start(self) -> None:
         self.spool = spool()

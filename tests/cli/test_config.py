@@ -108,6 +108,21 @@ def test_per_path_overrides_are_relative_to_the_configuration_file(cli, project)
     assert run.code == 0
 
 
+def test_paths_in_the_file_are_relative_to_it_not_to_the_current_directory(cli, project):
+    """`ontology`, `resources` and `output` name files beside the configuration file, wherever
+    aimmo-gt is run from (the current directory here is images/, one level below the file)."""
+    shipped = Path(__file__).parents[1] / "ontology" / "project" / "ontology.json"
+    (project / "ontology.json").write_text(shipped.read_text())
+    (project / "aimmo-gt.toml").write_text(
+        'ontology = "ontology.json"\noutput = "report.json"\nformat = "json"\n'
+    )
+    run = cli("validate", "--no-dataset", "a.json")
+    report = json.loads((project / "report.json").read_text())
+    assert not (project / "images" / "report.json").exists()
+    rules = {d["rule"] for entry in report["files"] for d in entry["diagnostics"]}
+    assert run.code == 1 and any(rule.startswith("ontology.") for rule in rules), json.dumps(report)
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -204,8 +219,8 @@ def test_every_option_of_validate_is_a_key_and_a_new_one_joins_without_code(tmp_
         'storage-option = ["anon=true"]\nfancy = false\n'
     )
     assert load(config, validate).values == {
-        "resources": "images/",
-        "ontology": "o.json",
+        "resources": str(tmp_path / "images"),  # paths: relative to the file
+        "ontology": str(tmp_path / "o.json"),
         "upload": True,
         "dataset": False,
         "storage_option": [("anon", True)],  # the real option reads each value with its own type

@@ -6,8 +6,12 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from aimmo_gt import _loading
-from aimmo_gt._loading import Position, positions
+from aimmo_gt._loading import Position, locate, positions, scan
 from aimmo_gt._runner import Options, run
 from aimmo_gt._walk import Walker
 
@@ -116,21 +120,152 @@ def test_positions_look_at_each_character_once_however_many_diagnostics():
     assert found[::-1] == [Position(2 + number, 3) for number in range(0, 2000, 3)]
 
 
-def test_only_files_with_diagnostics_are_scanned_for_positions(tmp_path, image, monkeypatch):
-    (tmp_path / "a.json").write_text(json.dumps(image))
-    (tmp_path / "b.json").write_text(json.dumps(_bad(image)))
-    (tmp_path / "c.json").write_text(json.dumps(image))
-    scanned = []
+@pytest.fixture
+def scanned(monkeypatch) -> list[list[str]]:
+    """The pointers of each call of _loading.locate (the position scan), sorted, call by call."""
+    calls: list[list[str]] = []
     locate = _loading.locate
 
     def spy(text, pointers):
-        scanned.append(sorted(pointers))
+        calls.append(sorted(pointers))
         return locate(text, pointers)
 
     monkeypatch.setattr(_loading, "locate", spy)
+    return calls
+
+
+def test_only_files_with_diagnostics_are_scanned_for_positions(tmp_path, image, scanned):
+    (tmp_path / "a.json").write_text(json.dumps(image))
+    (tmp_path / "b.json").write_text(json.dumps(_bad(image)))
+    (tmp_path / "c.json").write_text(json.dumps(image))
     for engine in ("fast", "reference"):
         scanned.clear()
         items = Walker(max_bytes=1 << 20).items([str(tmp_path)])
         reports = list(run(items, Options(positions=True, engine=engine), max_bytes=1 << 20))
         assert [r.valid for r in reports] == [True, False, True]
         assert scanned == [["/annotations/0/label"]]
+
+
+# --- locate walks only the containers on the way to the pointers, skipping every other value in C;
+# it must find exactly what the token-by-token scanner finds, on any text the loader reads.
+
+
+class _Raw(str):
+    """A token written as it is (NaN, Infinity, numbers as a file may spell them)."""
+
+
+class _Object(list):
+    """An object as its members, so that a key may repeat (the loader reads such a file)."""
+
+
+_KEYS = st.sampled_from(["a", "b", "", "a/b", "~", "~1", "é", "\u2028", 'q"', "k\\"])
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**30), 10**30)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=5)
+    | st.sampled_from(["NaN", "Infinity", "-Infinity", "1E+2", "-0.5e-3"]).map(_Raw)
+)
+
+
+def _values():
+    return st.recursive(
+        _SCALARS,
+        lambda inner: (
+            st.lists(inner, max_size=4) | st.lists(st.tuples(_KEYS, inner), max_size=4).map(_Object)
+        ),
+        max_leaves=25,
+    )
+
+
+def _write(value, space: str, ascii_only: bool) -> str:
+    if isinstance(value, _Raw):
+        return str(value)
+    if isinstance(value, _Object):
+        members = (
+            f"{json.dumps(k, ensure_ascii=ascii_only)}{space}:{space}{_write(v, space, ascii_only)}"
+            for k, v in value
+        )
+        return "{" + space + f",{space}".join(members) + space + "}"
+    if isinstance(value, list):
+        return "[" + space + f",{space}".join(_write(v, space, ascii_only) for v in value) + space + "]"
+    return json.dumps(value, ensure_ascii=ascii_only)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    _values().filter(lambda v: isinstance(v, list)),
+    st.sampled_from(["", " ", "\n", "\n  ", "\t", " \r\n "]),
+    st.booleans(),
+    st.randoms(use_true_random=False),
+)
+def test_the_walk_finds_what_the_scanner_finds(value, space, ascii_only, rng):
+    text = space + _write(value, space, ascii_only) + space
+    every = [event.pointer for event in scan(text) if event.kind != "close"]
+    for wanted in ({*every, "/missing", "/0/missing/0"}, set(rng.sample(every, min(3, len(every))))):
+        wanted.discard("")
+        assert _loading._walk_offsets(text, wanted) == _loading._scan_offsets(text, wanted)
+
+
+def test_a_repeated_key_is_located_where_the_scanner_finds_it():
+    text = '{"a": 1, "b": {"x": 2}, "a": {"y": [3, {"z": 4}]}, "b": {"x": 5, "w": 6}}'
+    wanted = {"/a", "/a/y/1/z", "/b/x", "/b/w"}
+    offsets = _loading._walk_offsets(text, wanted)
+    assert offsets == {
+        "/a": text.index('"a"'),  # the first "a", as the scanner says
+        "/a/y/1/z": text.index('"z"'),  # only in the second one
+        "/b/x": text.index('"x"'),  # the first "b" holds it first
+        "/b/w": text.index('"w"'),
+    }
+    assert offsets == _loading._scan_offsets(text, wanted)
+
+
+def test_text_the_c_scanner_refuses_is_located_by_the_tolerant_scanner():
+    # An integer of 5,000 digits (int() refuses it; the loader reports it) in a sibling value.
+    text = '{"n": ' + "9" * 5000 + ',\n "a": [1, NaN, -Infinity, {"b": true}]}'
+    found = locate(text, {"/a/3/b", "/a/1", "/n"})
+    assert {pointer: (p.line, p.column) for pointer, p in found.items()} == {
+        "/n": (1, 2),
+        "/a/1": (2, 11),
+        "/a/3/b": (2, 28),
+    }
+    with pytest.raises(ValueError):  # what made it fall back
+        _loading._walk_offsets(text, {"/a/3/b"})
+    assert locate("", {"/a"}) == {}
+    assert locate('{"a": [1, 2', {"/a/1", "/a/5"}) == {"/a/1": Position(1, 11)}
+
+
+def test_the_walk_steps_only_through_the_containers_on_the_way(monkeypatch):
+    # A member beside a large array costs one skip of the array, not a step per number; an element
+    # deep in a long array, one skip per element before it.
+    skips = []
+    skip = _loading._skip_value
+
+    def counting(text, start):
+        skips.append(start)
+        return skip(text, start)
+
+    monkeypatch.setattr(_loading, "_skip_value", counting)
+    monkeypatch.setattr(_loading, "scan", None)  # the token scanner is not used at all
+    numbers = list(range(100_000))
+    rows = [{"id": i, "points": [[i, i]] * 20, "label": "x"} for i in range(1000)]
+    text = json.dumps({"big": numbers, "rows": rows, "a": 1}, indent=1)
+    found = locate(text, {"/a", "/rows/500/label"})
+    assert set(found) == {"/a", "/rows/500/label"}
+    # "big", rows 0-499, "id", "points" and "label" of row 500, rows 501-999 (then "a" is found).
+    assert len(skips) == 1 + 500 + 3 + 499
+    assert found["/rows/500/label"] == _position_of(text, text.index('"label"', text.index('"id": 500,')))
+
+
+def _position_of(text: str, offset: int) -> Position:
+    return Position(text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset))
+
+
+def test_positions_are_looked_for_only_when_the_format_prints_them(cli, tmp_path, image, scanned):
+    (tmp_path / "b.json").write_text(json.dumps(_bad(image)))
+    for format in ("text", "json", "sarif", "github", "gitlab", "junit"):
+        scanned.clear()
+        run = cli("validate", "--no-dataset", "--format", format, tmp_path)
+        assert "schema.minLength" in run.out
+        assert scanned == ([] if format == "junit" else [["/annotations/0/label"]]), format
