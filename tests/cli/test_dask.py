@@ -41,6 +41,11 @@ def client(dask_cluster):
         yield client
 
 
+def _json(cli, *arguments):
+    """`aimmo-gt validate --format json --max-bytes 1M ARGUMENTS...`"""
+    return cli("validate", "--format", "json", "--max-bytes", "1M", *arguments)
+
+
 @pytest.mark.parametrize("fmt", ["text", "json", "junit", "sarif"])
 def test_dask_report_is_identical_to_jobs_1(cli, dask_cluster, generated, tmp_path, fmt):
     outputs = []
@@ -76,17 +81,8 @@ def test_relative_paths_are_read_from_the_clients_working_directory(
     # The workers run elsewhere (here: in the test suite's directory); the report keeps the path as given.
     monkeypatch.chdir(generated.parent)
     relative = generated.name
-    local = cli("validate", "--format", "json", "--max-bytes", "1M", "--jobs", "1", relative)
-    dask = cli(
-        "validate",
-        "--format",
-        "json",
-        "--max-bytes",
-        "1M",
-        "--dask",
-        dask_cluster.scheduler_address,
-        relative,
-    )
+    local = _json(cli, "--jobs", "1", relative)
+    dask = _json(cli, "--dask", dask_cluster.scheduler_address, relative)
     assert (dask.code, dask.out) == (local.code, local.out)
     assert local.json()["files"][0]["path"].startswith(relative + os.sep)
 
@@ -129,18 +125,8 @@ def test_s3_through_dask_is_reported_as_the_folder_on_disk(cli, s3, dask_cluster
     generated = tmp_path / "generated"
     make_export.write_generated(generated, 48, broken_every=4)  # each input breakage once
     url = s3.upload(generated, "generated")
-    local = cli("validate", "--format", "json", "--max-bytes", "1M", "--jobs", "1", generated)
-    remote = cli(
-        "validate",
-        "--format",
-        "json",
-        "--max-bytes",
-        "1M",
-        "--dask",
-        dask_cluster.scheduler_address,
-        *s3.options(),
-        url,
-    )
+    local = _json(cli, "--jobs", "1", generated)
+    remote = _json(cli, "--dask", dask_cluster.scheduler_address, *s3.options(), url)
     assert remote.code == local.code == 1
     expected = local.json()
     for entry in expected["files"]:
