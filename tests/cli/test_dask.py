@@ -97,7 +97,8 @@ def test_a_local_clusters_workers_start_with_the_checker_imported():
         imported = client.run(
             lambda: [name in sys.modules for name in ("aimmo_gt._fast", "aimmo_gt._validator")]
         )
-        assert list(imported.values()) == [[True, True], [True, True]]
+        forked = sys.platform.startswith("linux")  # elsewhere spawned, as Dask does by default
+        assert list(imported.values()) == [[forked, forked], [forked, forked]]
     assert dask.config.get("distributed.worker.multiprocessing-method") == method
 
 
