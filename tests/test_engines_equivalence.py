@@ -511,8 +511,9 @@ def test_large_documents_with_faults_spread_through_them(resource, faults):
 
 def test_the_reference_engines_dispatch_on_type_changes_no_report():
     """_validator's `allOf` evaluates only the branch of document.json's dispatch whose `if` can
-    hold, its `items` only the items asked for, its `$ref` resolves each reference once: with
-    python-jsonschema's own keywords instead, every report is the same, in the same order."""
+    hold, its `items` only the items asked for, its `$ref` resolves each reference once, its
+    `descend` makes each step's validator once: with python-jsonschema's own keywords and descend
+    instead, every report is the same, in the same order."""
     from jsonschema import _keywords as standard
     from jsonschema import validators
 
@@ -530,6 +531,7 @@ def test_the_reference_engines_dispatch_on_type_changes_no_report():
 
     ours = validator_class(True)
     assert ours.VALIDATORS["allOf"] is not standard.allOf
+    assert ours.descend is not validators.create(meta_schema=ours.META_SCHEMA).descend
     plain = validators.create(
         meta_schema=ours.META_SCHEMA,
         validators={
@@ -603,3 +605,65 @@ def test_what_the_fast_engine_leaves_unchecked_is_only_what_is_ignored(rule):
         ignore = (rule,) if i % 3 else (rule.split(".")[0] + ".",)
         profile = rng.choice((None, None, resource))
         _explained_alike(document, _serialize(rng, document), profile, ignore=ignore)
+
+
+@pytest.mark.parametrize(
+    ("tracks", "repeated"),
+    [
+        (["a", "b", "c"], []),
+        ([1, 2, 3], []),
+        ([1, "1", 2, "2"], []),  # a number and a string are two tracks, even in C
+        (["a", "b", "a"], [2]),
+        ([1, 2, 1], [2]),
+        ([1, "1", 1], [2]),
+        ([1, 1.0], [1]),  # one JSON value: the mixed kinds go the long way, and find it
+        ([True, 1, True], []),  # true is no track id
+        (["a", None, "a"], [2]),
+        ([None, None], []),
+    ],
+)
+def test_unique_ids_and_tracks_find_the_repeats_whatever_the_kinds(tracks, repeated):
+    """uniqueIds and uniqueTracks answer in C when the values are distinct (_keywords._distinct); the
+    repeats are still found, at the later annotation, when they are not."""
+    from aimmo_gt._keywords import uniqueIds, uniqueTracks
+
+    annotations = [{"id": track, "track_id": track} for track in tracks]
+    found = [list(e.path) for e in uniqueTracks(None, "track_id", annotations, {})]
+    assert found == [[i, "track_id"] for i in repeated]
+    strings = [i for i in repeated if isinstance(tracks[i], str)]
+    assert [list(e.path) for e in uniqueIds(None, "id", annotations, {})] == [[i, "id"] for i in strings]
+    # An annotation without the key, or an item that is no object, leaves the others' repeats found.
+    for extra in ({}, [], "x"):
+        shifted = [extra, *annotations]
+        assert [list(e.path) for e in uniqueTracks(None, "track_id", shifted, {})] == [
+            [i + 1, "track_id"] for i in repeated
+        ]
+
+
+def test_the_reference_makes_each_step_into_a_subschema_once():
+    """_validator's descend keeps the validator it makes for a subschema: checking a document again
+    makes none, and reports the same (tests above compare it with jsonschema's own descend)."""
+    from aimmo_gt import _validator
+
+    document = _large(SEED + 17, "image", 50, 5)
+    first = _validator.document_diagnostics(document, "image")
+    made = len(_validator._DESCENDED)
+    assert made > 20
+    assert _validator.document_diagnostics(document, "image") == first
+    assert len(_validator._DESCENDED) == made
+    assert rule_pointers(first) == rule_pointers(check(document, "image", engine="reference").diagnostics)
+
+
+@pytest.mark.parametrize(
+    ("kind", "fields"), [("empty-label", True), ("file-id", False), ("document-field", False)]
+)
+def test_the_explainer_proves_the_document_fields_clean(kind, fields):
+    """A fault in an annotation leaves the document's other fields proven clean (the reference then
+    checks only the annotations field); a fault in a field does not, and the reference finds it."""
+    for _name, document, _put in synthetic.failing_export(SEED + 18, 10, annotations=6, kinds=(kind,)):
+        profile = infer_profile(document)
+        proof = _explain.prove(document, profile)
+        assert proof.fields == fields
+        data = json.dumps(document).encode()
+        found = _explained_alike(document, data, None)
+        assert any(d.pointer.startswith("/annotations/") for d in found) == fields

@@ -60,9 +60,13 @@ def _walked() -> list[tuple[str, str, str]]:
     # The whole-export rules: each fixture export (tests/dataset/exports) as the CLI reads it.
     for folder in sorted(path for path in (TESTS / "dataset" / "exports").iterdir() if path.is_dir()):
         resources = folder / "resources"
-        export = Export(resources=str(resources) if resources.is_dir() else None)
-        items = Walker(max_bytes=1 << 20).items([str(folder / "gt" if resources.is_dir() else folder)])
-        reports = [export.add(check_item(item, Options(dataset=True), max_bytes=1 << 20)) for item in items]
+        project = folder / "ontology.json"  # dataset.unused's fixture
+        ontology = aimmo_gt.Ontology.load(project) if project.is_file() else None
+        export = Export(resources=str(resources) if resources.is_dir() else None, ontology=ontology)
+        walker = Walker(max_bytes=1 << 20, skip=[str(project)])
+        items = walker.items([str(folder / "gt" if resources.is_dir() else folder)])
+        options = Options(dataset=True, ontology=ontology)
+        reports = [export.add(check_item(item, options, max_bytes=1 << 20)) for item in items]
         reports += [report for report, _valid in export.finish()]
         found += [(folder.name, d.rule, d.message) for report in reports for d in report.diagnostics]
     return found

@@ -33,6 +33,7 @@ from ._walk import Item, read_file
 
 if TYPE_CHECKING:
     from ._dataset import Facts
+    from ._explain import Proof
     from ._loading import Position
     from ._ontology import Ontology
 
@@ -238,12 +239,12 @@ def infer_profile(document: object) -> str | None:
 
 
 def _diagnose(
-    document: object, options: Options, *, fast_tried: bool = False, failing: list[int] | None = None
+    document: object, options: Options, *, fast_tried: bool = False, proof: Proof | None = None
 ) -> Result:
     """The tuned diagnostics of a parsed document: the fast engine passes a clean one; the others are
-    explained by the reference engine, which the fast explainer (_explain.py) points at the failing
-    annotations only. `fast_tried`: the fast pass already failed on the document's bytes;
-    `failing`: the failing annotations, when already known."""
+    explained by the reference engine, which the fast explainer (_explain.py) points at what the
+    fast engine cannot prove clean. `fast_tried`: the fast pass already failed on the document's
+    bytes; `proof`: what the fast engine proved of it, when already known."""
     inferred = options.profile is None
     profile = infer_profile(document) if inferred else options.profile
     fast = _fast(options.engine)
@@ -257,7 +258,7 @@ def _diagnose(
         from ._explain import explain
 
         # Without the diagnostics of tolerated rules, which tune() drops.
-        diagnostics = explain(document, profile, failing, tolerate, options.purpose, inferred)
+        diagnostics = explain(document, profile, proof, tolerate, options.purpose, inferred)
     else:
         from ._validator import document_diagnostics
 
@@ -267,20 +268,21 @@ def _diagnose(
 
 
 def _quick_load(
-    data: bytes, options: Options, tolerate: frozenset[str]
-) -> tuple[dict, list[int] | None] | None:
-    """The document and its failing annotations, decoded in C when the loader would have nothing to
-    say about the text (_explain.load); None when the loader must read it."""
+    data: bytes, options: Options, tolerate: frozenset[str], decoded: object
+) -> tuple[dict, Proof] | None:
+    """The document and what the fast engine proves of it (from `decoded`, its decode of the text,
+    when its types took it), decoded in C when the loader would have nothing to say about the text
+    (_explain.load); None when the loader must read it."""
     from . import _explain
 
     document = _explain.load(data)
     if document is None:
         return None
     profile = infer_profile(document) if options.profile is None else options.profile
-    failing = _explain.failing_annotations(document, profile, tolerate, options.purpose)
-    if not _explain.loader_agrees(data, document, failing):
+    proof = _explain.prove(document, profile, tolerate, options.purpose, decoded)
+    if not _explain.loader_agrees(data, document, proof.failing):
         return None
-    return document, failing
+    return document, proof
 
 
 # --- The ontology layer (_ontology.py): on a parsed document, or on what the fast engine decoded.
@@ -405,6 +407,7 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
             return report(*_tuned(problems, (None,) * len(problems), options))
     fast = _fast(options.engine)
     tolerate = _tolerated(fast, options) if fast is not None else frozenset()
+    decoded = None
     if fast is not None:
         clean, profile, decoded = fast.decode_clean(data, options.profile, options.purpose, tolerate)
         project = _ontology_of_decoded(options.ontology, decoded) if clean else None
@@ -417,26 +420,27 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
     from ._loading import load_positioned
 
     try:
-        quick = _quick_load(data, options, tolerate) if fast is not None else None
+        quick = _quick_load(data, options, tolerate, decoded) if fast is not None else None
     except Exception:  # a surprise in the fast path costs speed, never a verdict: the loader reads it
         quick = None
     document: object
     spoke = False  # whether the loader had something to say about the text
+    proof: Proof | None
     if quick is not None:
-        document, failing = quick
+        document, proof = quick
         diagnostics, positions = (), ()
     else:
         loaded = load_positioned(data)
         diagnostics, positions = _tuned(loaded.diagnostics, loaded.positions, options)
         if loaded.document is None:
             return report(diagnostics, positions)
-        document, failing, spoke = loaded.document, None, bool(loaded.diagnostics)
+        document, proof, spoke = loaded.document, None, bool(loaded.diagnostics)
     facts = dataset_facts(options, document=document)
     try:
         # The fast pass failed on the bytes; on the document it is worth asking again only when the
         # loader had something to say about the text (a byte-order mark, a repeated key).
         tried = fast is not None and not spoke
-        result = _diagnose(document, options, fast_tried=tried, failing=failing)
+        result = _diagnose(document, options, fast_tried=tried, proof=proof)
     except Exception as error:  # a validator bug must cost one file, not the whole run
         failure = Diagnostic(
             "internal.error",
@@ -457,7 +461,7 @@ def dataset_facts(options: Options, *, struct: object = None, document: object =
         return None
     from ._dataset import facts_of
 
-    return facts_of(struct, document, counts=options.stats)
+    return facts_of(struct, document, counts=options.stats, ontology=options.ontology)
 
 
 def check_batch(items: Iterable[Item], options: Options, max_bytes: int) -> list[FileReport]:

@@ -240,7 +240,8 @@ def build_parser() -> argparse.ArgumentParser:
             per scene, image sizes. PATHs are found and read as by validate; a file that cannot be
             read or parsed, or has an error, is counted and listed at the end, and the run goes on."""),
         epilog="exit status: 0 counted (files with errors included), 2 usage error\n\n"
-        "examples:\n  aimmo-gt stats examples/export\n  aimmo-gt stats --format json -o stats.json export/\n",
+        "examples:\n  aimmo-gt stats examples/export\n  aimmo-gt stats --format json -o stats.json export/\n"
+        "  aimmo-gt stats --ontology ontology.json export/\n",
         formatter_class=_Formatter,
     )
     stats.add_argument(
@@ -254,6 +255,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     stats.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
     stats.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    stats.add_argument(
+        "--ontology",
+        metavar="FILE",
+        help="also list the classes and attribute values the project's ontology FILE defines that no "
+        "file uses (as validate's dataset.unused; a broken FILE is a usage error)",
+    )
     _input_options(stats)
     stats.set_defaults(handler=_stats, command_parser=stats)
 
@@ -490,7 +497,7 @@ def _dataset_options(command: argparse.ArgumentParser) -> None:
     )
 
 
-def _export(args: argparse.Namespace):
+def _export(args: argparse.Namespace, ontology=None):
     """The whole-export reducer the run asks for, or None."""
     dataset = args.dataset and (
         len(args.paths) > 1
@@ -509,6 +516,9 @@ def _export(args: argparse.Namespace):
         # DECISIONS.md: dataset.label-case is for an export without an ontology (which names the labels).
         label_case=not args.ontology,
         resources=args.resources,
+        ontology=ontology,
+        positions=True,
+        max_bytes=args.max_bytes,
     )
 
 
@@ -620,7 +630,7 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         return EXIT_USAGE
     if args.resources is not None and not os.path.isdir(args.resources):
         return _usage_error(parser, f"--resources {args.resources!r} is not a directory")
-    export = _export(args)
+    export = _export(args, ontology)
     options = Options(
         args.profile,
         tuple(args.warn),
@@ -788,6 +798,9 @@ def _stats(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from ._progress import Progress
     from ._stats import Stats, render_text
 
+    ontology = _load_ontology(args.ontology, parser)  # before the output: a broken one writes nothing
+    if ontology is False:
+        return EXIT_USAGE
     try:
         output = _open_output(args.output)
     except OSError as error:
@@ -796,7 +809,7 @@ def _stats(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         sys.stderr.write(f"{parser.prog}: error: {error}\n")
         return EXIT_FAILED
     walker = _walker(args)
-    stats = Stats()
+    stats = Stats(ontology)
     progress = Progress(sys.stderr, enabled=not args.quiet and sys.stderr.isatty())
     items = walker.items(args.paths)
     try:

@@ -21,18 +21,21 @@ import os
 import re
 import stat
 import sys
+import weakref
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from itertools import pairwise, repeat
 from operator import attrgetter, itemgetter
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 from ._diagnostics import Diagnostic, passes
 from ._rules import DATASET_RULES
 
 if TYPE_CHECKING:
     from ._check import FileReport
+    from ._loading import Position
+    from ._ontology import Definition, Ontology
     from ._stats import Counts
 
 TrackId = str | int
@@ -60,13 +63,26 @@ class Facts(NamedTuple):
     labels: tuple[tuple[str, str], ...] = ()
     #: What the document holds, for `aimmo-gt stats` (Options.stats; else None).
     counts: Counts | None = None
+    #: With an ontology: the numbers of the classes and choice values it defines that the document
+    #: uses (`Usage`; each once, sorted: at most the ontology's size, whatever the annotations).
+    used: tuple[int, ...] = ()
 
 
-def facts_of(struct: object = None, document: object = None, *, counts: bool = False) -> Facts | None:
+def facts_of(
+    struct: object = None, document: object = None, *, counts: bool = False, ontology: Ontology | None = None
+) -> Facts | None:
     """The facts of a document that parsed: the fast engine's struct of a clean file, else the loaded
-    document (None when it is not an object); with `counts`, also what it holds (_stats.Counts)."""
+    document (None when it is not an object); with `counts`, also what it holds (_stats.Counts); with
+    an ontology, which of its definitions the document uses (for dataset.unused)."""
     facts = facts_of_struct(struct) if struct is not None else facts_of_document(document)
-    if facts is None or not counts:
+    if facts is None:
+        return None
+    if ontology is not None:
+        usage = usage_of(ontology)
+        facts = facts._replace(
+            used=usage.of_struct(struct) if struct is not None else usage.of_document(document)
+        )
+    if not counts:
         return facts
     from ._stats import counts_of_document, counts_of_struct
 
@@ -207,6 +223,147 @@ def fold(label: str) -> str:
     return " ".join(label.split()).casefold()
 
 
+# --- dataset.unused: which of an ontology's classes and choice values the documents use.
+
+#: Distinct (type, label, attributes) of annotations already turned into definition numbers, per
+#: process (an export repeats a few combinations many times); cleared when it grows past this.
+_KNOWN_LIMIT = 100_000
+
+
+class Usage:
+    """An ontology's classes and choice values (`Ontology.definitions()`, those of a type switched off
+    with `isActive: false` left out: nothing may use them), numbered, and which of them a document
+    uses: a class when an annotation of its type (an alias counts as the type it names) has it as its
+    label, or the document's label for the classification; a choice value when such an annotation (of
+    that class, for a class's own attribute) has it as its attribute's value or an item of it."""
+
+    def __init__(self, ontology: Ontology) -> None:
+        from ._validator import type_aliases
+
+        off = {config.type for config in ontology.configs.values() if not config.active}
+        self.definitions: list[Definition] = [
+            d for d in ontology.definitions() if d.annotation_type not in off
+        ]
+        self._classes: dict[tuple[str | None, str], int] = {}
+        self._choices: dict[tuple[str | None, str | None, str | None, str], int] = {}
+        for number, definition in enumerate(self.definitions):
+            if definition.kind == "class":
+                self._classes[definition.annotation_type, definition.value] = number
+            else:
+                key = (definition.annotation_type, definition.class_value, definition.key, definition.value)
+                self._choices[key] = number
+        self._aliases = type_aliases()
+        self._known: dict[bytes, tuple[int, ...]] = {}
+
+    def mark(
+        self, kind: str | None, label: object, values: Iterable[tuple[str, str]], found: set[int]
+    ) -> None:
+        """Add to `found` the numbers an annotation of type `kind` (None: the document's classification)
+        with `label` and these (attribute key, value) pairs uses."""
+        kind = self._aliases.get(kind, kind) if kind is not None else None
+        label = label if type(label) is str else None
+        if label is not None and (number := self._classes.get((kind, label))) is not None:
+            found.add(number)
+        choices = self._choices
+        for key, value in values:
+            number = choices.get((kind, None, key, value))
+            if number is None and label is not None:
+                number = choices.get((kind, label, key, value))
+            if number is not None:
+                found.add(number)
+
+    def _annotation(self, kind: object, label: object, attributes: object, found: set[int]) -> None:
+        if type(kind) is str:
+            self.mark(kind, label, attribute_values(attributes), found)
+
+    def of_struct(self, document) -> tuple[int, ...]:
+        """The numbers a document the fast engine decoded uses: each distinct (type, label, attributes)
+        is encoded in C and looked at once per process."""
+        from msgspec import UNSET
+        from msgspec.json import encode
+
+        found: set[int] = set()
+        annotations = document.annotations
+        if annotations:
+            known = self._known
+            distinct = dict(
+                zip(map(encode, map(_kind_label_attributes, annotations)), annotations, strict=True)
+            )
+            for signature, annotation in distinct.items():
+                numbers = known.get(signature)
+                if numbers is None:
+                    part: set[int] = set()
+                    self._annotation(annotation.kind, annotation.label, annotation.attributes, part)
+                    if len(known) >= _KNOWN_LIMIT:
+                        known.clear()
+                    numbers = known[signature] = tuple(part)
+                found.update(numbers)
+        label = document.label
+        self.mark(None, None if label is UNSET else label, attribute_values(document.attributes), found)
+        return tuple(sorted(found))
+
+    def of_document(self, document: object) -> tuple[int, ...]:
+        """The numbers a parsed document uses (parts of the wrong type use nothing)."""
+        if not isinstance(document, dict):
+            return ()
+        found: set[int] = set()
+        annotations = document.get("annotations")
+        for annotation in annotations if isinstance(annotations, list) else ():
+            if isinstance(annotation, dict):
+                get = annotation.get
+                self._annotation(get("type"), get("label"), get("attributes"), found)
+        self.mark(None, document.get("label"), attribute_values(document.get("attributes")), found)
+        return tuple(sorted(found))
+
+    def unused(self, used: Iterable[int]) -> Iterator[Definition]:
+        """The definitions whose number is not in `used`, in the ontology file's order."""
+        seen = set(used)
+        return (d for number, d in enumerate(self.definitions) if number not in seen)
+
+
+_kind_label_attributes = attrgetter("kind", "label", "attributes")
+
+
+def attribute_values(attributes: object) -> Iterator[tuple[str, str]]:
+    """(key, value) of each string value of an attributes object, and of each string item of a list."""
+    if not isinstance(attributes, dict):
+        return
+    for key, value in attributes.items():
+        if type(value) is str:
+            yield key, value
+        elif isinstance(value, list):
+            for item in value:
+                if type(item) is str:
+                    yield key, item
+
+
+def describe(definition: Definition) -> str:
+    """A class or choice value of the ontology in words: `class "car" of bbox`, `value "30%" of
+    attribute "occlusion" of bbox class "car"`."""
+    subject = definition.annotation_type or "the classification"
+    if definition.kind == "class":
+        return f"class {_json(definition.value)} of {subject}"
+    owner = subject
+    if definition.class_value is not None:
+        owner = (
+            f"{subject} class {_json(definition.class_value)}"
+            if definition.annotation_type
+            else f"class {_json(definition.class_value)} of the classification"
+        )
+    return f"value {_json(definition.value)} of attribute {_json(definition.key)} of {owner}"
+
+
+_USAGES: weakref.WeakKeyDictionary[Ontology, Usage] = weakref.WeakKeyDictionary()
+
+
+def usage_of(ontology: Ontology) -> Usage:
+    """The ontology's Usage, built once per process (a worker receives one ontology per run)."""
+    usage = _USAGES.get(ontology)
+    if usage is None:
+        usage = _USAGES[ontology] = Usage(ontology)
+    return usage
+
+
 # --- The upload's folder rule: the resource folder's files.
 
 
@@ -343,6 +500,64 @@ class _Paths:
         return (path if kind == 0 else path[: -len(f":{line}")]), line
 
 
+# --- Line and column of a whole-export diagnostic: its file read again.
+
+
+class _Reread:
+    """The text of the files that got a whole-export diagnostic, read again for its place (the
+    workers' copy is long gone; the facts hold no text). Only a local file or a line of a local JSON
+    Lines file can be: an object in storage or an archive member is not fetched again, and standard
+    input cannot be read twice (its diagnostics have no line and column). A JSON Lines file is read
+    forward, once for the lines asked in increasing order (walk order)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        #: The JSON Lines file being read forward: its name, its lines (Walker items) and the last read.
+        self._lines: tuple[str, Iterator, int] | None = None
+        self._handle: BinaryIO | None = None
+
+    def positions(
+        self, path: str, file: str | None, line: int, found: tuple[Diagnostic, ...]
+    ) -> tuple[Position | None, ...]:
+        data = None
+        if file is not None and file != "-" and os.path.isfile(file):
+            if path == file:
+                from ._walk import read_file
+
+                data = read_file(file, self.max_bytes)[0]
+            elif path == f"{file}:{line}":
+                data = self._line(file, line)
+        if data is None:
+            return (None,) * len(found)
+        from ._loading import locate
+
+        known = locate(data.decode("utf-8", "replace").removeprefix("\ufeff"), {d.pointer for d in found})
+        return tuple(known.get(d.pointer) for d in found)
+
+    def _line(self, file: str, number: int) -> bytes | None:
+        from ._walk import Walker, is_gzip, open_regular
+
+        if self._lines is None or self._lines[0] != file or self._lines[2] >= number:
+            self.close()
+            try:
+                self._handle = open_regular(file, buffering=-1)
+            except OSError:
+                return None
+            walker = Walker(jsonl=True, max_bytes=self.max_bytes)
+            self._lines = (file, walker.read_lines(file, self._handle, gzipped=is_gzip(file)), 0)
+        _file, lines, _last = self._lines
+        for item in lines:
+            self._lines = (file, lines, item.line)
+            if item.line >= number:
+                return item.data if item.line == number else None
+        return None
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+        self._handle = self._lines = None
+
+
 # --- The reduce.
 
 
@@ -373,7 +588,10 @@ class Export:
     as reports that carry only those diagnostics. Memory grows with the facts kept (a file id, a name
     and a path per file: about 150 bytes; a few numbers per frame and per track), never with the
     documents. `resources`: the resource folder of a GT upload (its listing is read at the start and
-    again at the end, for the files no GT file named).
+    again at the end, for the files no GT file named). `ontology`: the project's (--ontology), whose
+    classes and choice values no document uses are reported on its file (dataset.unused).
+    `positions`: give each diagnostic its line and column, by reading again the files (local files and
+    JSON Lines files only) that got one, and only those, with at most `max_bytes` read of each.
     """
 
     def __init__(
@@ -385,6 +603,9 @@ class Export:
         dataset: bool = True,
         label_case: bool = True,
         resources: str | None = None,
+        ontology: Ontology | None = None,
+        positions: bool = False,
+        max_bytes: int = 1 << 28,
     ) -> None:
         from ._api import tune
 
@@ -397,7 +618,16 @@ class Export:
             on.discard("dataset.label-case")
         if resources is None:
             on -= {"upload.no-resource", "upload.no-gt-file"}
+        if ontology is None:
+            on.discard("dataset.unused")
         self.on = frozenset(on)
+        self.ontology = ontology
+        #: Which of the ontology's definitions (Usage numbers) some document used; how many took part.
+        self.used = bytearray(
+            len(usage_of(ontology).definitions) if ontology and "dataset.unused" in on else 0
+        )
+        self.documents = 0
+        self.reread = _Reread(max_bytes) if positions else None
         self.paths = _Paths()
         #: Whether each file's report already failed (a late warning can fail it under --strict).
         self.failed = bytearray()
@@ -425,6 +655,13 @@ class Export:
 
         return tuple(tune(diagnostics, self.warn))
 
+    def _positions(
+        self, path: str, file: str | None, line: int, found: tuple[Diagnostic, ...]
+    ) -> tuple[Position | None, ...]:
+        if self.reread is None:
+            return (None,) * len(found)
+        return self.reread.positions(path, file, line, found)
+
     def _where(self, ordinal: int, pointer: str) -> str:
         return f"{self.paths.path(ordinal)}:{pointer}"
 
@@ -434,11 +671,16 @@ class Export:
             return report
         ordinal = self.paths.add(report.path, report.file, report.line)
         self.failed.append(not report.valid)
+        self.documents += 1
+        if self.used:
+            for number in facts.used:
+                self.used[number] = 1
         found = self._tuned(list(self._check(ordinal, facts)))
         if not found:
             return report
         diagnostics = (*report.diagnostics, *found)
-        positions = (*report.positions, *(None,) * len(found)) if report.positions else ()
+        before = report.positions or (None,) * len(report.diagnostics)
+        positions = (*before, *self._positions(report.path, report.file, report.line, found))
         valid = passes(diagnostics, self.strict)
         self.failed[ordinal] = not valid
         return replace(report, valid=valid, diagnostics=diagnostics, positions=positions)
@@ -554,9 +796,13 @@ class Export:
     def finish(self) -> Iterator[tuple[FileReport, bool | None]]:
         """What is known only once every file was added, as reports of those diagnostics alone (`valid`:
         whether they alone pass), each with the verdict its file had before (None for a file that was
-        not checked): frame gaps (on the file after each gap, in walk order), then the resource files
-        no GT file names (sorted)."""
+        not checked): frame gaps (on the file after each gap, in walk order), then the ontology's
+        classes and choice values no document used (on the ontology file), then the resource files no
+        GT file names (sorted)."""
         from ._check import FileReport
+
+        if self.reread is not None:
+            self.reread.close()  # the JSON Lines file read forward: frame gaps start it again
 
         late: dict[int, list[Diagnostic]] = {}
         if "dataset.frame-gap" in self.on:
@@ -579,10 +825,33 @@ class Export:
         for ordinal in sorted(late):
             found = self._tuned(late[ordinal])
             file, line = self.paths.file(ordinal)
-            report = FileReport(
-                self.paths.path(ordinal), passes(found, self.strict), None, False, found, (), file, line
-            )
+            path = self.paths.path(ordinal)
+            where = self._positions(path, file, line, found)
+            report = FileReport(path, passes(found, self.strict), None, False, found, where, file, line)
             yield report, not self.failed[ordinal]
+        if self.used and self.documents and self.ontology is not None:
+            source = self.ontology.source
+            n = self.documents
+            found = self._tuned(
+                [
+                    _rule(
+                        "dataset.unused",
+                        definition.pointer,
+                        f"{describe(definition)} is used by none of the {n} document{'s' * (n != 1)} "
+                        "of the export",
+                    )
+                    for definition in usage_of(self.ontology).unused(
+                        i for i, on in enumerate(self.used) if on
+                    )
+                ]
+            )
+            if found:
+                yaml = source.lower().endswith((".yaml", ".yml"))  # positions are found in JSON text only
+                where = (None,) * len(found) if yaml else self._positions(source, source, 1, found)
+                yield (
+                    FileReport(source, passes(found, self.strict), None, False, found, where, source, 1),
+                    None,
+                )
         if self.resource_root is not None and "upload.no-gt-file" in self.on:
             root = self.resource_root
             for name in resource_files(root):
@@ -596,3 +865,5 @@ class Export:
                 )
                 found = self._tuned([_rule("upload.no-gt-file", "", message)])
                 yield FileReport(path, passes(found, self.strict), None, False, found, (), path, 1), None
+        if self.reread is not None:
+            self.reread.close()

@@ -2,14 +2,16 @@
 
 Almost all of the reference engine's time on a document goes to its annotations, and a failing
 document usually has a few failing annotations among many clean ones. The fast engine (_fast.py)
-says which are clean: it is asked about a group of annotations placed in a document that gives them
-the context the reference gives them (the profile, the image size) and nothing else to fail, and
-groups that fail are halved until each failing annotation stands alone. The reference engine then
+says which are clean: it is asked about the annotations placed in a document that gives them the
+context the reference gives them (the profile, the image size) and nothing else to fail, and says
+which fail alone (_fast.failing). The reference engine then
 checks the whole document, but only the annotations not proven clean
-(`_validator.document_diagnostics(..., only=...)`): what it reports is what it would have reported on
-the whole document, in the same order, since the annotations it skips have nothing to report. The
-document's own fields and the annotations array's keywords (unique ids) are still the reference's
-to check, so a rule added to the schemas or the vocabulary is followed here without a change.
+(`_validator.document_diagnostics(..., only=...)`), and only its `annotations` field when the fast
+engine passes the document without its annotations (`fields=`): what it reports is what it would
+have reported on the whole document, in the same order, since what it skips has nothing to report.
+The document's own keywords and the annotations array's keywords (unique ids) are still the
+reference's to check, so a rule added to the schemas or the vocabulary is followed here without a
+change.
 
 For a file, `load(data)` gives the document that the loader (_loading.py) would give, decoded by
 msgspec in C, or None when the loader must look (a byte-order mark, a repeated key, a number out of
@@ -19,7 +21,7 @@ range, nesting too deep, anything msgspec refuses).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from dataclasses import dataclass
 
 import msgspec
 
@@ -88,8 +90,8 @@ def _failing(
     annotations: list, shell: dict, profile: str | None, tolerate: frozenset[str], purpose: str
 ) -> list[int]:
     """First msgspec's types, on all the annotations at once, skipping each one they refuse (its
-    message names it); then the fast engine's checks beyond types (_fast._clean), on the structs of
-    the others, halving the groups that fail."""
+    message names it); then the fast engine's checks beyond types, on each of the others alone in
+    the context (_fast.failing), all in one pass."""
     size = _size(shell)
     kind = _fast.decoder(size, tolerate).type
     failing: list[int] = []
@@ -112,13 +114,11 @@ def _failing(
         low = bad + 1
     shell["annotations"] = []
     context = msgspec.convert(shell, kind)
-
-    def clean(group: list) -> bool:
-        struct = msgspec.structs.replace(context, annotations=[each for _, each in group])
-        verdict, used, _keys = _fast._clean(struct, profile, size, purpose, tolerate)
-        return verdict and used == profile
-
-    failing += _halving(typed, clean)
+    verdict, used, _keys = _fast._clean(context, profile, size, purpose, tolerate)
+    if not (verdict and used == profile):
+        return list(range(len(annotations)))  # the context fails: no proof for any
+    struct = msgspec.structs.replace(context, annotations=[each for _, each in typed])
+    failing += (typed[i][0] for i in _fast.failing(struct, profile, size, purpose, tolerate))
     return sorted(failing)
 
 
@@ -131,38 +131,84 @@ def _size(shell: dict) -> tuple[int, int] | None:
     return (metadata["width"], metadata["height"]) if "width" in metadata else None
 
 
-def _halving(items: list, clean: Callable[[list], bool]) -> list[int]:
-    """The indices (each item's first element) of the items that fail alone, found by halving the
-    groups that fail: a few checks for a few failing items among many."""
-    failing: list[int] = []
-    stack = [(0, len(items))]
-    while stack:
-        low, high = stack.pop()
-        if high == low or clean(items[low:high]):
-            continue
-        if high - low == 1:
-            failing.append(items[low][0])
-            continue
-        middle = (low + high) // 2
-        stack.append((middle, high))
-        stack.append((low, middle))
-    return failing
+@dataclass(frozen=True, slots=True)
+class Proof:
+    """What the fast engine proves of a document it does not pass: the annotations that may have
+    something to report (ascending; None: any of them), and whether the document's other fields
+    have nothing to report."""
+
+    failing: list[int] | None = None
+    fields: bool = False
+
+
+def prove(
+    document: object,
+    profile: str | None,
+    tolerate: frozenset[str] = frozenset(),
+    purpose: str = "export",
+    decoded: object = None,
+) -> Proof:
+    """The Proof of a parsed document checked under `profile` and `purpose`; `decoded`: the same
+    document as the fast engine decoded its text (_fast.decode_clean), when its types took it."""
+    if not isinstance(document, dict):
+        return Proof()
+    if decoded is not None:
+        proof = _proof_of_decoded(decoded, profile, tolerate, purpose)
+        if proof is not None:
+            return proof
+    failing = failing_annotations(document, profile, tolerate, purpose)
+    return Proof(failing, fields_clean(document, profile, tolerate, purpose))
+
+
+def _proof_of_decoded(decoded, profile: str | None, tolerate: frozenset[str], purpose: str) -> Proof | None:
+    """The Proof read from the fast engine's own decode of the document, without converting its
+    annotations again, when the document's fields pass (None otherwise)."""
+    try:
+        size = _fast._size(decoded.metadata)
+        context = msgspec.structs.replace(decoded, annotations=[])
+        verdict, used, _keys = _fast._clean(context, profile, size, purpose, tolerate)
+        if not (verdict and used == profile):
+            return None
+        return Proof(_fast.failing(decoded, profile, size, purpose, tolerate), True)
+    except Exception:  # a surprise here costs speed, never a verdict
+        return None
+
+
+def fields_clean(
+    document: dict, profile: str | None, tolerate: frozenset[str] = frozenset(), purpose: str = "export"
+) -> bool:
+    """True when the reference has nothing to say (but diagnostics of the rules of `tolerate`) about
+    the document's fields other than its annotations: the fast engine passes the document with no
+    annotations under the same profile and purpose. No keyword of the document, its profile or its
+    purpose ties another field to the annotations (but the image size, which the annotations'
+    checks read from the document itself)."""
+    if profile is None:
+        return False  # a document that fits no profile is never passed as one
+    clean, used = _fast.clean_document({**document, "annotations": []}, profile, purpose, tolerate)
+    return clean and used == profile
+
+
+#: The one field of a document whose fields are proven clean that the reference still checks.
+_ANNOTATIONS = ("annotations",)
 
 
 def explain(
     document: object,
     profile: str | None,
-    failing: list[int] | None = None,
+    proof: Proof | None = None,
     tolerate: frozenset[str] = frozenset(),
     purpose: str = "export",
     inferred: bool = False,
 ) -> list[Diagnostic]:
     """What `_validator.document_diagnostics(document, profile, purpose=, inferred=)` returns,
-    checking only the annotations the fast engine does not prove clean (`failing` when already
-    known); with `tolerate`, some diagnostics of those rules may be left out (the caller ignores them)."""
-    if failing is None and isinstance(document, dict):
-        failing = failing_annotations(document, profile, tolerate, purpose)
-    return document_diagnostics(document, profile, purpose=purpose, inferred=inferred, only=failing)
+    checking only what the fast engine does not prove clean (`proof` when already known); with
+    `tolerate`, some diagnostics of those rules may be left out (the caller ignores them)."""
+    if proof is None:
+        proof = prove(document, profile, tolerate, purpose)
+    fields = _ANNOTATIONS if proof.fields else None
+    return document_diagnostics(
+        document, profile, purpose=purpose, inferred=inferred, only=proof.failing, fields=fields
+    )
 
 
 # --- Bytes to the loader's document, in C.

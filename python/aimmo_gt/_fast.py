@@ -27,7 +27,7 @@ import math
 import re
 from functools import lru_cache
 from itertools import compress, repeat
-from operator import attrgetter, eq, gt, itemgetter, le, sub
+from operator import and_, attrgetter, eq, gt, is_, itemgetter, le, not_, sub
 from typing import Annotated, ClassVar, Union
 
 import msgspec
@@ -266,6 +266,7 @@ _start_frame, _end_frame, _start_time, _end_time = map(
 )
 _start, _end, _text, _point_count = map(attrgetter, ("start", "end", "text", "pointCount"))
 _attributes = attrgetter("attributes")
+_keypoints_of, _invisible_keys = attrgetter("keypoints"), attrgetter("invisible_keys")
 _track_id = attrgetter("track_id")
 _id = attrgetter("id")
 _DIGITS = re.compile("[0-9]+")
@@ -346,64 +347,155 @@ _COMMA_DASH = bytes.maketrans(b",", b"-")
 _LEADING_ZERO = re.compile(rb"-0[0-9]")
 
 
-def _semantic(annotations: list, kinds: list, present: set, size, tolerate=_NOTHING) -> int | None:
+# The vocabulary's rules on the annotations of one type (and shapes a struct cannot state): each
+# takes the annotations of its type, the image size and the tolerated rules, and says for each
+# annotation whether it passes (a list of bools, computed in C where it can be).
+
+
+def _frame_ranges(group: list, size, tolerate) -> list[bool]:
+    """ordered: startFrame <= endFrame and startTime <= endTime."""
+    frames = map(le, map(_start_frame, group), map(_end_frame, group))
+    return list(map(and_, frames, map(le, map(_start_time, group), map(_end_time, group))))
+
+
+def _entities(group: list, size, tolerate) -> list[bool]:
+    """ordered (strict) start < end, and spanLength: a warning, so a mismatch is not clean either."""
+    starts, ends = list(map(_start, group)), list(map(_end, group))
+    passed = list(map(gt, ends, starts))
+    if "entity.span-length" in tolerate:
+        return passed
+    return list(map(and_, passed, map(eq, map(sub, ends, starts), map(len, map(_text, group)))))
+
+
+def _bboxes(group: list, size, tolerate) -> list[bool]:
+    if "geometry.bbox" in tolerate:
+        return [True] * len(group)
+    return list(map(_bbox, map(_points, group)))
+
+
+def _masks(group: list, size, tolerate) -> list[bool]:
+    """runLength, boundOrder and maskArea."""
+    masks = list(map(_mask, group))
+    totals = _runs_totals(masks)
+    if totals is not None:
+        return list(map(_mask_fits, totals, map(_bound, group)))
+    alone = [_runs_totals([mask]) for mask in masks]  # one is not runLength: which
+    return [
+        each is not None and _mask_fits(each[0], bound)
+        for each, bound in zip(alone, map(_bound, group), strict=True)
+    ]
+
+
+def _mask_fits(total: int, bound) -> bool:
+    """boundOrder (bottom-right after top-left) and maskArea (the runs cover the bound's cells)."""
+    (y1, x1), (y2, x2) = bound
+    return x2 >= x1 and y2 >= y1 and total in mask_areas(y1, x1, y2, x2)
+
+
+def _lassos(group: list, size, tolerate) -> list[bool]:
+    indices = list(map(_indices, group))
+    if _indices_ok(indices):  # all at once, then each alone
+        return [True] * len(indices)
+    return [_indices_ok([each]) for each in indices]
+
+
+def _keypoints(group: list, size, tolerate) -> list[bool]:
+    """keysOf: invisible_keys names keypoints, each once."""
+    return [
+        a.invisible_keys is UNSET
+        or (
+            len(set(a.invisible_keys)) == len(a.invisible_keys)
+            and all(map(a.keypoints.__contains__, a.invisible_keys))
+        )
+        for a in group
+    ]
+
+
+def _obboxes(group: list, size, tolerate) -> list[bool]:
+    """withinImage "rotated-rect"."""
+    if size is None or "geometry.within-image" in tolerate:
+        return [True] * len(group)
+    width, height = size
+    return [rotated_within(a.rect, a.degree, width, height) for a in group]
+
+
+def _plain_cuboids(group: list, size, tolerate) -> list[bool]:
+    """`not {minItems: 5, maxItems: 5}`: msgspec bounds a length, it cannot exclude one."""
+    return [len(points) != 5 for points in map(_points, group)]
+
+
+_SEMANTIC = {
+    "frameRange": _frame_ranges,
+    "entity": _entities,
+    "bbox": _bboxes,
+    "segmentation_mask": _masks,
+    "lasso": _lassos,
+    "keypoint": _keypoints,
+    "obbox_v2": _obboxes,
+    "cuboid_plain": _plain_cuboids,
+}
+
+
+def _semantic(
+    annotations: list, kinds: list, present: set, size, tolerate=_NOTHING, bad: list[int] | None = None
+) -> int | None:
     """The keys the annotations have beyond their fixed ones (for the duplicate-key count), or None
-    when a rule of the vocabulary (or a shape a struct cannot state) fails."""
+    when a rule of the vocabulary (or a shape a struct cannot state) fails (_SEMANTIC). Given `bad`,
+    the index of each annotation that fails one is added to it instead, and the count returned."""
+    for kind in present.intersection(_SEMANTIC):
+        passed = _SEMANTIC[kind](_of(annotations, kinds, kind), size, tolerate)
+        if not all(passed):
+            if bad is None:
+                return None
+            bad += compress(_where(kinds, kind), map(not_, passed))
     extra = 0
-    if "frameRange" in present:
-        group = _of(annotations, kinds, "frameRange")
-        if not (
-            all(map(le, map(_start_frame, group), map(_end_frame, group)))
-            and all(map(le, map(_start_time, group), map(_end_time, group)))
-        ):
-            return None
-    if "entity" in present:
-        group = _of(annotations, kinds, "entity")
-        starts, ends = list(map(_start, group)), list(map(_end, group))
-        # ordered (strict), and spanLength: a warning, so a mismatch is not clean either.
-        if not all(map(gt, ends, starts)):
-            return None
-        if "entity.span-length" not in tolerate and list(map(sub, ends, starts)) != list(
-            map(len, map(_text, group))
-        ):
-            return None
-    if (
-        "bbox" in present
-        and "geometry.bbox" not in tolerate
-        and not all(map(_bbox, map(_points, _of(annotations, kinds, "bbox"))))
-    ):
-        return None
-    if "segmentation_mask" in present:
-        group = _of(annotations, kinds, "segmentation_mask")
-        totals = _runs_totals(list(map(_mask, group)))
-        if totals is None:
-            return None
-        for total, ((y1, x1), (y2, x2)) in zip(totals, map(_bound, group), strict=True):
-            if x2 < x1 or y2 < y1:  # boundOrder
-                return None
-            if total not in mask_areas(y1, x1, y2, x2):  # maskArea
-                return None
-    if "lasso" in present and not _indices_ok(list(map(_indices, _of(annotations, kinds, "lasso")))):
-        return None
     if "keypoint" in present:
-        for a in _of(annotations, kinds, "keypoint"):
-            extra += len(a.keypoints)
-            keys = a.invisible_keys
-            if keys is not UNSET:
-                extra += 1
-                if len(set(keys)) != len(keys) or not all(map(a.keypoints.__contains__, keys)):
-                    return None
-    if "obbox_v2" in present and size is not None and "geometry.within-image" not in tolerate:
-        width, height = size
-        for a in _of(annotations, kinds, "obbox_v2"):  # withinImage "rotated-rect"
-            if not rotated_within(a.rect, a.degree, width, height):
-                return None
+        group = _of(annotations, kinds, "keypoint")
+        extra += sum(map(len, map(_keypoints_of, group)))
+        extra += len(group) - list(map(_invisible_keys, group)).count(UNSET)
     if "cuboid" in present:
         counts = list(map(_point_count, _of(annotations, kinds, "cuboid")))
         extra += len(counts) - counts.count(UNSET)
-    if "cuboid_plain" in present and 5 in map(len, map(_points, _of(annotations, kinds, "cuboid_plain"))):
-        return None  # `not {minItems: 5, maxItems: 5}`
     return extra
+
+
+def _where(kinds: list, kind: str) -> list[int]:
+    """The indices of the annotations of one kind (C-level: no Python loop)."""
+    return list(compress(range(len(kinds)), map(eq, kinds, repeat(kind))))
+
+
+def failing(
+    document, profile: str | None, size, purpose: str = "export", tolerate: frozenset[str] = _NOTHING
+) -> list[int]:
+    """The indices (ascending) of the annotations of a decoded document that fail, each alone, what
+    their types cannot say, in a context that passes (the document with no annotations passes
+    `_clean` under `profile`, `purpose` and `size`): the reference has nothing to say about any
+    other annotation (but diagnostics of the rules of `tolerate`). The rules between annotations
+    (unique ids and tracks) are the array's, no one annotation's. With no profile, every annotation."""
+    annotations = document.annotations
+    count = len(annotations)
+    if profile is None:
+        return list(range(count))
+    kinds = list(map(_kind, annotations))
+    present = set(kinds)
+    bad: list[int] = []
+    allowed = _PROFILE_KINDS[profile]
+    if not present <= allowed:
+        bad += compress(range(count), map(not_, map(allowed.__contains__, kinds)))
+    # A sequence's annotations have a track id, no other profile's do.
+    untracked = map(is_, map(_track_id, annotations), repeat(UNSET))
+    bad += compress(range(count), map(eq, untracked, repeat(profile == "sequence")))
+    ids = list(map(_id, annotations))
+    if ids and not _ids_ok(ids):  # format annotation-id
+        bad += compress(range(count), map(not_, map(_ids_ok, map(_alone, ids))))
+    if purpose == "upload":
+        bad += compress(range(count), map(not_, map(_UPLOAD_IDS.fullmatch, ids)))
+    _semantic(annotations, kinds, present, size, tolerate, bad)
+    return sorted(set(bad))
+
+
+def _alone(item):
+    return [item]
 
 
 def _profile_fits(profile: str | None, document, metadata, present: set, track_ids: list) -> bool:
@@ -516,8 +608,9 @@ def clean_bytes(
 def decode_clean(
     data: bytes, profile: str | None, purpose: str = "export", tolerate: frozenset[str] = _NOTHING
 ) -> tuple[bool, str | None, object]:
-    """As `clean_bytes`, plus the decoded document when clean (its structs: the ontology layer reads
-    types, labels and attributes there instead of parsing the file again)."""
+    """As `clean_bytes`, plus the decoded document (its structs: the ontology layer reads types,
+    labels and attributes there instead of parsing the file again), clean or not, when msgspec's
+    types took the whole of it (else None): the fast explainer starts from it."""
     try:
         return _clean_bytes(data, profile, purpose, tolerate)
     except Exception:  # a surprise here must cost speed, never a verdict: the reference decides
@@ -536,10 +629,14 @@ def clean_document(
 
 
 def _decode(data: bytes, size: tuple[int, int] | None, tolerate: frozenset[str]):
+    """(the decoded document or None, whether the failure may be the size's: a value above an upper
+    bound, which a point's bound by another size might not be)."""
     try:
-        return decoder(size, tolerate).decode(data)
-    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
-        return None
+        return decoder(size, tolerate).decode(data), False
+    except msgspec.ValidationError as error:
+        return None, "<=" in str(error)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        return None, False
 
 
 def _size(metadata) -> tuple[int, int] | None:
@@ -552,21 +649,21 @@ def _clean_bytes(
     data: bytes, profile: str | None, purpose: str, tolerate: frozenset[str]
 ) -> tuple[bool, str | None, object]:
     bounds = _guess_size(data)
-    document = _decode(data, bounds, tolerate)
-    if document is None and bounds is not None:  # perhaps only the guessed size was wrong
+    document, bounded = _decode(data, bounds, tolerate)
+    if document is None and bounds is not None and bounded:  # perhaps only the guessed size was wrong
         bounds = None
-        document = _decode(data, bounds, tolerate)
+        document, _ = _decode(data, bounds, tolerate)
     if document is None:
         return False, None, None
     size = _size(document.metadata)
     if size != bounds and "geometry.within-image" not in tolerate:
         # The points were bounded by another size, or by none: decode again.
-        document = _decode(data, size, tolerate)
+        document, _ = _decode(data, size, tolerate)
         if document is None:
             return False, None, None
     clean, used, keys = _clean(document, profile, size, purpose, tolerate)
     if not clean or not _no_duplicate_keys(data, keys):
-        return False, None, None
+        return False, None, document
     return True, used, document
 
 
@@ -646,24 +743,24 @@ VOCABULARY = {
         decoder,
     ),
     ("defs/point.json", "", "withinImage"): ("point", decoder),  # compiled into the point type per size
-    ("annotations/obbox_v2.json", "", "withinImage"): ("rotated-rect", _semantic),
+    ("annotations/obbox_v2.json", "", "withinImage"): ("rotated-rect", _obboxes),
     ("annotations/segmentation_mask.json", "/properties/bound", "withinImage"): ("bound", decoder),
     ("annotations/bbox.json", "/properties/points", "bboxCorners"): (True, _bbox),
     ("annotations/entity.json", "", "ordered"): (
         [{"lower": "start", "upper": "end", "strict": True}],
-        _semantic,
+        _entities,
     ),
     ("annotations/entity.json", "", "spanLength"): (
         {"start": "start", "end": "end", "text": "text"},
-        _semantic,
+        _entities,
     ),
     ("annotations/frameRange.json", "", "ordered"): (
         [{"lower": "startFrame", "upper": "endFrame"}, {"lower": "startTime", "upper": "endTime"}],
-        _semantic,
+        _frame_ranges,
     ),
-    ("annotations/keypoint.json", "", "keysOf"): ({"invisible_keys": "keypoints"}, _semantic),
+    ("annotations/keypoint.json", "", "keysOf"): ({"invisible_keys": "keypoints"}, _keypoints),
     ("annotations/lasso.json", "/properties/indices", "indexList"): (True, _indices_ok),
     ("annotations/segmentation_mask.json", "/properties/mask", "runLength"): (True, _runs_totals),
-    ("annotations/segmentation_mask.json", "/properties/bound", "boundOrder"): (True, _semantic),
-    ("annotations/segmentation_mask.json", "", "maskArea"): ({"mask": "mask", "bound": "bound"}, _semantic),
+    ("annotations/segmentation_mask.json", "/properties/bound", "boundOrder"): (True, _mask_fits),
+    ("annotations/segmentation_mask.json", "", "maskArea"): ({"mask": "mask", "bound": "bound"}, _mask_fits),
 }

@@ -13,7 +13,8 @@ import re
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
-from itertools import islice
+from itertools import islice, repeat
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from ._diagnostics import Severity, as_json
@@ -365,8 +366,23 @@ def keysOf(validator, mapping, instance, schema) -> Errors:
                 )
 
 
+def _distinct(instance: list, key: str, kinds: tuple[type, ...]) -> bool:
+    """True when every item is an object whose `key` holds a value of one of `kinds` and no two of
+    them are the same JSON value (values of two kinds never are): then neither uniqueIds nor
+    uniqueTracks has anything to say. Checked in C (no Python loop over the items), as an array has
+    thousands of them."""
+    if not instance or set(map(type, instance)) != {dict}:
+        return False
+    if not all(map(dict.__contains__, instance, repeat(key))):
+        return False
+    values = list(map(itemgetter(key), instance))
+    if not set(map(type, values)) <= set(kinds):
+        return False
+    return len(set(zip(map(type, values), values, strict=True))) == len(values)
+
+
 def uniqueIds(validator, key, instance, schema) -> Errors:
-    if not isinstance(instance, list):
+    if not isinstance(instance, list) or _distinct(instance, key, (str,)):
         return
     first: dict[str, int] = {}
     for i, item in enumerate(instance):
@@ -406,8 +422,10 @@ def _track_key(value: object) -> tuple[bool, object] | None:
 
 
 def uniqueTracks(validator, key, instance, schema) -> Errors:
-    if not isinstance(instance, list):
+    if not isinstance(instance, list) or _distinct(instance, key, (str, int)):
         return
+    if set(map(type, instance)) == {dict} and not any(map(dict.__contains__, instance, repeat(key))):
+        return  # no annotation has a track (in C: the items of the array are many)
     first: dict[tuple[bool, object], int] = {}
     for i, item in enumerate(instance):
         track = _track_key(item.get(key)) if isinstance(item, dict) else None

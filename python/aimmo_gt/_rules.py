@@ -148,6 +148,12 @@ DATASET_RULES = _table(
         "A label differs only in case or spacing from one seen earlier in the export (Car after car).",
     ),
     (
+        "dataset.unused",
+        "warning",
+        "A class or choice value the ontology (--ontology) defines is used by no document of the export "
+        "(reported on the ontology file).",
+    ),
+    (
         "upload.no-resource",
         "error",
         "A GT file's parent_path and filename name no file under the resource folder (--resources).",

@@ -11,35 +11,28 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple, TextIO
+
+from ._dataset import attribute_values, describe, usage_of
 
 if TYPE_CHECKING:
     from ._check import FileReport
+    from ._ontology import Ontology
 
 #: "type", or None for the document's classification.
 Subject = str | None
 
 
 class Counts(NamedTuple):
-    """What one document holds: (type, label, count) per class of annotation, (type, key, value,
-    count) per attribute value of annotations (each item of a multiple choice), and the document's
-    label (None when absent) and (key, value) attribute values (the classification)."""
+    """What one document holds: (type, label, count) per class of annotation, (type, label, key,
+    value, count) per attribute value of annotations (each item of a multiple choice), and the
+    document's label (None when absent) and (key, value) attribute values (the classification). An
+    annotation without a string label counts under the label ""."""
 
     classes: tuple[tuple[str, str, int], ...] = ()
-    values: tuple[tuple[str, str, str, int], ...] = ()
+    values: tuple[tuple[str, str, str, str, int], ...] = ()
     label: str | None = None
     document_values: tuple[tuple[str, str], ...] = ()
-
-
-def _values(attributes: object) -> Iterable[tuple[str, str]]:
-    if not isinstance(attributes, dict):
-        return
-    for key, value in attributes.items():
-        if isinstance(value, str):
-            yield key, value
-        elif isinstance(value, list):
-            yield from ((key, item) for item in value if isinstance(item, str))
 
 
 def counts_of_document(document: object) -> Counts:
@@ -48,7 +41,7 @@ def counts_of_document(document: object) -> Counts:
     if not isinstance(document, dict):
         return Counts()
     classes: Counter[tuple[str, str]] = Counter()
-    values: Counter[tuple[str, str, str]] = Counter()
+    values: Counter[tuple[str, str, str, str]] = Counter()
     annotations = document.get("annotations")
     for annotation in annotations if isinstance(annotations, list) else ():
         if not isinstance(annotation, dict):
@@ -56,15 +49,16 @@ def counts_of_document(document: object) -> Counts:
         kind, label = annotation.get("type"), annotation.get("label")
         if not isinstance(kind, str):
             continue
-        classes[kind, label if isinstance(label, str) else ""] += 1
-        for key, value in _values(annotation.get("attributes")):
-            values[kind, key, value] += 1
+        label = label if isinstance(label, str) else ""
+        classes[kind, label] += 1
+        for key, value in attribute_values(annotation.get("attributes")):
+            values[kind, label, key, value] += 1
     label = document.get("label")
     return Counts(
         tuple((kind, label, n) for (kind, label), n in classes.items()),
-        tuple((kind, key, value, n) for (kind, key, value), n in values.items()),
+        tuple((*value, n) for value, n in values.items()),
         label if isinstance(label, str) else None,
-        tuple(_values(document.get("attributes"))),
+        tuple(attribute_values(document.get("attributes"))),
     )
 
 
@@ -80,9 +74,14 @@ def _nested() -> defaultdict:
 
 
 class Stats:
-    """The counts of a run, added up from each file's report in walk order."""
+    """The counts of a run, added up from each file's report in walk order; with an ontology, also
+    which of the classes and choice values it defines no file uses (as dataset.unused finds them)."""
 
-    def __init__(self) -> None:
+    def __init__(self, ontology: Ontology | None = None) -> None:
+        self.ontology = ontology
+        self.usage = usage_of(ontology) if ontology is not None else None
+        #: The numbers (Usage) of the definitions some file used.
+        self.used: set[int] = set()
         self.files = self.counted = 0
         self.resources: Counter[str] = Counter()
         self.types: Counter[str] = Counter()
@@ -118,17 +117,41 @@ class Stats:
         for kind, label, n in counts.classes:
             self.types[kind] += n
             self.classes[kind][label] += n
-        for kind, key, value, n in counts.values:
+        for kind, _label, key, value, n in counts.values:
             self.values[kind][key][value] += n
         if counts.label is not None:
             self.labels[counts.label] += 1
         for key, value in counts.document_values:
             self.document_values[key][value] += 1
+        if self.usage is not None:
+            mark, used = self.usage.mark, self.used
+            for kind, label, _n in counts.classes:
+                mark(kind, label, (), used)
+            for kind, label, key, value, _n in counts.values:
+                mark(kind, label, ((key, value),), used)
+            mark(None, counts.label, counts.document_values, used)
 
     def as_json(self) -> dict:
         def ordered(counter: Counter) -> dict:
             return dict(sorted(counter.items(), key=lambda item: (-item[1], item[0])))
 
+        unused = {}
+        if self.ontology is not None and self.usage is not None:
+            unused = {
+                "ontology": self.ontology.source,
+                "unused": [
+                    {
+                        "pointer": d.pointer,
+                        "kind": d.kind,
+                        "type": d.annotation_type,
+                        "class": d.class_value,
+                        "attribute": d.key,
+                        "value": d.value,
+                        "what": describe(d),
+                    }
+                    for d in self.usage.unused(self.used)
+                ],
+            }
         return {
             "files": {"total": self.files, "counted": self.counted, "with_errors": len(self.bad)},
             "resource_types": ordered(self.resources),
@@ -150,10 +173,11 @@ class Stats:
             "files_with_errors": [
                 {"path": path, "rules": rules, "counted": counted} for path, rules, counted in self.bad
             ],
+            **unused,
         }
 
 
-def _table(write, title: str, rows: list[tuple], header: tuple[str, ...]) -> None:
+def _table(write, title: str, rows: list[tuple], header: tuple[str, ...], counts: bool = True) -> None:
     write(f"\n{title}\n")
     if not rows:
         write("  (none)\n")
@@ -161,9 +185,10 @@ def _table(write, title: str, rows: list[tuple], header: tuple[str, ...]) -> Non
     cells = [tuple(map(str, header)), *(tuple(map(str, row)) for row in rows)]
     widths = [max(_width(row[i]) for row in cells) for i in range(len(header))]
     for row in cells:
-        # Text left, the count (the last column) right.
+        # Text left, the count (the last column) right; a table of text alone ends unpadded.
         padded = [cell + " " * (width - _width(cell)) for cell, width in zip(row[:-1], widths, strict=False)]
-        write("  " + "  ".join([*padded, " " * (widths[-1] - _width(row[-1])) + row[-1]]) + "\n")
+        last = " " * (widths[-1] - _width(row[-1])) + row[-1] if counts else row[-1]
+        write("  " + "  ".join([*padded, last]) + "\n")
 
 
 def _width(text: str) -> int:
@@ -204,7 +229,8 @@ def render_text(stats: dict, stream: TextIO) -> None:
     _table(write, "Image sizes", list(stats["image_sizes"].items()), ("size", "files"))
     if "unused" in stats:
         rows = [(u["pointer"], u["what"]) for u in stats["unused"]]
-        _table(write, "Defined in the ontology, never used", rows, ("pointer", "what"))
+        title = f"Defined in {stats['ontology']}, used by no file ({len(rows)})"
+        _table(write, title, rows, ("pointer", "what"), counts=False)
     if stats["files_with_errors"]:
         rows = [
             (bad["path"], ", ".join(bad["rules"]), "yes" if bad["counted"] else "no")

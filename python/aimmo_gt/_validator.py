@@ -7,11 +7,13 @@ import difflib
 import json
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
+import referencing
+import referencing.jsonschema
 from jsonschema import Draft202012Validator, ValidationError, validators
 from jsonschema import _keywords as standard
 
@@ -94,8 +96,10 @@ def properties(validator, properties, instance, schema) -> Iterator[ValidationEr
     (jsonschema's descend() yields a false schema's error before it adds the path)."""
     if not isinstance(instance, dict):
         return
+    only = ONLY_PROPERTIES.get()
+    names = only[1] if only is not None and instance is only[0] else None
     for name, subschema in properties.items():
-        if name not in instance:
+        if name not in instance or (names is not None and name not in names):
             continue
         if subschema is False:
             yield ValidationError(f"{as_json(name)} is not allowed here", validator=NOT_ALLOWED, path=[name])
@@ -110,6 +114,12 @@ NOT_ALLOWED = "false"
 #: checks only those items of that array. Set by `document_diagnostics(only=...)` for the fast
 #: explainer (_explain.py), which proves the other items clean; None: every item, as the standard.
 ONLY_ITEMS: ContextVar[tuple[list, Sequence[int]] | None] = ContextVar("ONLY_ITEMS", default=None)
+
+
+#: (the document being checked, the names of its properties to check): `properties` checks only those
+#: of that object. Set by `document_diagnostics(fields=...)` for the fast explainer, which proves the
+#: others clean; None: every property.
+ONLY_PROPERTIES: ContextVar[tuple[dict, frozenset[str]] | None] = ContextVar("ONLY_PROPERTIES", default=None)
 
 
 def items(validator, items, instance, schema) -> Iterator[ValidationError]:
@@ -157,6 +167,7 @@ def ref(validator, ref, instance, schema) -> Iterator[ValidationError]:
             yield from standard.ref(validator, ref, instance, schema)  # type: ignore[func-returns-value, misc]
             return
         _RESOLVED[key] = (registry, resolved)
+        _LASTING[id(resolved.resolver)] = resolved.resolver
     yield from validator.descend(instance, resolved.contents, resolver=resolved.resolver)
 
 
@@ -207,6 +218,67 @@ def pattern(validator, pattern, instance, schema) -> Iterator[ValidationError]:
     yield from standard.pattern(validator, pattern, instance, schema)  # type: ignore[func-returns-value, misc]
 
 
+#: id -> the validators and resolvers that live as long as the process (validator_for's, those made
+#: by _descend, those _RESOLVED holds): the only ones _descend keeps what it makes for.
+_LASTING: dict[int, Any] = {}
+#: (id of a lasting validator, id of a subschema, id of a lasting resolver or of None) -> (those three,
+#: kept so that their ids stay theirs; the validator descend() makes for them; its keyword functions
+#: with their keywords and values, in the schema's order).
+_DESCENDED: dict[tuple[int, int, int], tuple[Any, Any, Any, Any, list]] = {}
+#: Enough for every path through our schemas many times over; past it, nothing more is kept.
+_DESCENDED_MAX = 100_000
+
+
+def _descending(standard_descend, specification):
+    """jsonschema's `descend` for our class, as fast as it can be: jsonschema makes a new validator
+    (evolve(), a resource and a resolver for the subschema, the list of its keywords) at every step
+    into a subschema, half the reference engine's time; this makes the one for a (validator,
+    subschema, resolver) once and keeps it, when the three live as long as the process. Anything
+    else goes to jsonschema's own."""
+
+    def descend(self, instance, schema, path=None, schema_path=None, resolver=None):
+        key = (id(self), id(schema), id(resolver))
+        known = _DESCENDED.get(key)
+        if known is None or known[0] is not self or known[1] is not schema or known[2] is not resolver:
+            lasting = (
+                isinstance(schema, dict)
+                and self._ref_resolver is None
+                and _LASTING.get(id(self)) is self
+                and (resolver is None or _LASTING.get(id(resolver)) is resolver)
+                and len(_DESCENDED) < _DESCENDED_MAX
+            )
+            if not lasting:
+                yield from standard_descend(self, instance, schema, path, schema_path, resolver)
+                return
+            inner = resolver or self._resolver.in_subresource(specification.create_resource(schema))
+            evolved = self.evolve(schema=schema, _resolver=inner)
+            keywords = [(evolved.VALIDATORS[k], k, v) for k, v in schema.items() if k in evolved.VALIDATORS]
+            known = (self, schema, resolver, evolved, keywords)
+            _DESCENDED[key] = known
+            _LASTING[id(evolved)] = evolved
+        evolved, keywords = known[3], known[4]
+        # What jsonschema's descend does with the errors, unchanged.
+        for function, k, v in keywords:
+            errors = function(evolved, v, instance, schema) or ()
+            for error in errors:
+                error._set(
+                    validator=k,
+                    validator_value=v,
+                    instance=instance,
+                    schema=schema,
+                    type_checker=evolved.TYPE_CHECKER,
+                )
+                if k not in {"if", "$ref"}:
+                    error.schema_path.appendleft(k)
+                if path is not None:
+                    error.path.appendleft(path)
+                if schema_path is not None:
+                    error.schema_path.appendleft(schema_path)
+                yield error
+
+    return descend
+
+
 def _create(vocabulary: bool):
     table = dict(Draft202012Validator.VALIDATORS)
     table["additionalProperties"] = additionalProperties
@@ -221,12 +293,19 @@ def _create(vocabulary: bool):
         table["pattern"] = pattern
     # No `version=`: the class is not registered for our dialect's URI, so jsonschema's evolve()
     # keeps this class when a $ref enters another of our files (every one has our dialect as $schema).
-    return validators.create(
-        meta_schema=registry().contents(DIALECT_URI),
+    meta_schema = registry().contents(DIALECT_URI)
+    cls = validators.create(
+        meta_schema=meta_schema,
         validators=table,
         type_checker=Draft202012Validator.TYPE_CHECKER,
         format_checker=FORMATS,
     )
+    # The specification create() gives our dialect's subschemas (opaque: referencing knows it not).
+    specification = referencing.jsonschema.specification_with(
+        dialect_id=meta_schema.get("$id", "urn:unknown-dialect"), default=referencing.Specification.OPAQUE
+    )
+    cls.descend = _descending(cls.descend, specification)  # type: ignore[method-assign]
+    return cls
 
 
 @cache
@@ -247,7 +326,9 @@ def validator_for(uri: str, vocabulary: bool = True, purpose: str | None = None)
     to `referencing`)."""
     cls = validator_class(vocabulary)
     root = {"$ref": uri} if purpose is None else {"allOf": [{"$ref": uri}, {"$ref": purpose_uri(purpose)}]}
-    return cls(root, registry=registry(), format_checker=FORMATS if vocabulary else None)
+    validator = cls(root, registry=registry(), format_checker=FORMATS if vocabulary else None)
+    _LASTING[id(validator)] = validator  # cached here: what it descends into is made once (_descending)
+    return validator
 
 
 def profile_uri(profile: str | None) -> str:
@@ -656,6 +737,7 @@ def document_diagnostics(
     purpose: str = "export",
     inferred: bool = False,
     only: Sequence[int] | None = None,
+    fields: Collection[str] | None = None,
 ) -> list[Diagnostic]:
     """Every diagnostic for a parsed document against a profile (None: the union of all types) and a
     purpose (PURPOSES). `inferred`: the profile was inferred from the document, so the diagnostics
@@ -663,15 +745,22 @@ def document_diagnostics(
 
     `only`: the indices (ascending) of the annotations to check; the others must be known to have
     nothing to report (the fast explainer, _explain.py, proves it). The rest of the document, the
-    annotations array's own keywords (uniqueIds) included, is checked as usual."""
+    annotations array's own keywords (uniqueIds) included, is checked as usual.
+
+    `fields`: the names of the document's properties to check; the others must be known to have
+    nothing to report (the fast explainer proves it of all but `annotations`). The document's own
+    keywords (required, unknown properties...) are checked as usual."""
     token = IMAGE_SIZE.set(image_size(document))
     annotations = document.get("annotations") if isinstance(document, dict) else None
     restrict = only is not None and isinstance(annotations, list)
     limit = ONLY_ITEMS.set((annotations, only) if restrict else None)  # type: ignore[arg-type]
+    named = fields is not None and isinstance(document, dict)
+    chosen = ONLY_PROPERTIES.set((document, frozenset(fields)) if named else None)  # type: ignore[arg-type]
     try:
         errors = validator_for(profile_uri(profile), purpose=purpose).iter_errors(document)
         cause = inference_cause(document, profile) if inferred else None
         return _checked(lambda: diagnostics_from_errors(errors, profile, cause), document)
     finally:
+        ONLY_PROPERTIES.reset(chosen)
         ONLY_ITEMS.reset(limit)
         IMAGE_SIZE.reset(token)

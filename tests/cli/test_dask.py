@@ -205,3 +205,18 @@ def test_dask_reports_the_cross_file_diagnostics_of_jobs_1(cli, dask_cluster, tm
     assert outputs[0] == outputs[1]
     for rule in ("dataset.duplicate-file-id", "dataset.duplicate-frame", "dataset.track-label"):
         assert rule in outputs[1]
+
+
+@pytest.mark.parametrize("fmt", ["text", "sarif"])
+def test_dask_reports_the_unused_classes_of_jobs_1(cli, dask_cluster, tmp_path, fmt):
+    # What each document uses of the ontology comes back in its facts, whichever process checked it.
+    folder = os.path.join(DATASET_EXPORTS, "unused")
+    ontology = os.path.join(folder, "ontology.json")
+    outputs = []
+    for backend in (["--jobs", "1"], ["--dask", dask_cluster.scheduler_address]):
+        output = tmp_path / f"report.{fmt}"
+        run = cli("validate", "--format", fmt, *backend, "--ontology", ontology, "--output", output, folder)
+        assert run.code == 1
+        outputs.append(output.read_text(encoding="utf-8"))
+    assert outputs[0] == outputs[1]
+    assert outputs[1].count("dataset.unused") >= 6

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import importlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -87,6 +88,27 @@ def _renamed(report: dict, old: str, new: str) -> dict:
     return json.loads(json.dumps(report).replace(json.dumps(old)[1:-1], json.dumps(new)[1:-1]))
 
 
+#: Whole-export rules: their line and column come from reading the file again, which is done for a
+#: local file only (an object in storage or an archive member is not fetched twice).
+WHOLE_EXPORT = ("dataset.", "upload.")
+
+
+def _unplaced(report: dict) -> dict:
+    """The report of files on disk as it is of the same files elsewhere: whole-export diagnostics
+    without line and column (each of them had one)."""
+    for entry in report["files"] + report["export"]:
+        for d in entry["diagnostics"]:
+            if d["rule"].startswith(WHOLE_EXPORT):
+                assert d["line"] is not None and d["column"] is not None, d
+                d["line"] = d["column"] = None
+    return report
+
+
+def _unplaced_text(out: str) -> str:
+    # FILE:LINE:COL: POINTER: RULE -> FILE: POINTER: RULE, for the whole-export rules.
+    return re.sub(r"^(.*?):\d+:\d+(: /[^:\n]*: (?:dataset|upload)\.)", r"\1\2", out, flags=re.MULTILINE)
+
+
 def _diagnostics(report: dict) -> dict[str, list[tuple[str, str]]]:
     return {
         entry["path"]: [(d["rule"], d["message"]) for d in entry["diagnostics"]] for entry in report["files"]
@@ -120,9 +142,10 @@ def test_a_folder_in_a_bucket_is_reported_as_the_same_folder_on_disk(cli, s3, ex
     assert (remote.code, local.code) == (1, 1)
     # The same report, files named by their URL.
     if fmt == "json":
-        assert remote.json() == _renamed(local.json(), str(export), bucket)
+        assert remote.json() == _renamed(_unplaced(local.json()), str(export), bucket)
     else:
-        assert remote.out == local.out.replace(str(export), bucket)
+        assert "dataset." in local.out and _unplaced_text(local.out) != local.out
+        assert remote.out == _unplaced_text(local.out).replace(str(export), bucket)
 
 
 def test_single_objects_and_a_missing_one(cli, s3, bucket):
@@ -173,7 +196,7 @@ def test_exclude_in_a_bucket_skips_what_it_skips_on_disk(cli, s3, export, bucket
     excludes = ["--exclude", "tmp", "--exclude", "*/broken/*", "--exclude", "*.json.gz"]
     _, local = _report(cli, *excludes, export)
     _, remote = _report(cli, *excludes, *s3.options(), bucket)
-    assert remote == _renamed(local, str(export), bucket)
+    assert remote == _renamed(_unplaced(local), str(export), bucket)
     paths = [entry["path"] for entry in remote["files"]]
     assert not any("/tmp/" in p or "/broken/" in p or p.endswith(".gz") for p in paths)
     assert len(paths) == EXAMPLES + 3
@@ -208,7 +231,7 @@ def test_an_archive_is_walked_like_the_folder_it_holds_locally_and_in_the_bucket
     _, folder = _report(cli, export)
     archive = archives[kind]
     _, local = _report(cli, archive)
-    assert local == _renamed(folder, str(export), f"{archive}!/export")
+    assert local == _renamed(_unplaced(folder), str(export), f"{archive}!/export")
     remote_url = f"s3://{s3.BUCKET}/archives/export.{kind}"
     _, remote = _report(cli, *s3.options(), remote_url)
     assert remote == _renamed(local, str(archive), remote_url)

@@ -1,5 +1,6 @@
 """Generated exports: a clean one gives no whole-export diagnostic (20,000 files); one cross-file fault
-planted anywhere in it gives exactly the planted diagnostics; the facts do not depend on the engine."""
+planted anywhere in it (or one unused class or value in its ontology) gives exactly the planted
+diagnostics; the facts do not depend on the engine."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aimmo_gt._check import Options, check_item
-from aimmo_gt._dataset import Export, facts_of_document, facts_of_struct
+from aimmo_gt._dataset import Export, facts_of, facts_of_document, facts_of_struct, usage_of
 from aimmo_gt._fast import decode_clean
+from aimmo_gt._ontology import Ontology, infer
 from aimmo_gt._walk import Item
 from conftest import load_script
 
@@ -23,10 +25,12 @@ synthetic = load_script("synthetic")
 Found = set[tuple[str, str, str]]
 
 
-def _diagnostics(documents: list[tuple[str, dict]], options: Options | None = None) -> Found:
+def _diagnostics(
+    documents: list[tuple[str, dict]], options: Options | None = None, ontology: Ontology | None = None
+) -> Found:
     """Every diagnostic of checking the documents as one export, as the CLI does, without files."""
-    options = options or Options(dataset=True)
-    export = Export()
+    options = options or Options(dataset=True, ontology=ontology)
+    export = Export(ontology=ontology)
     found: Found = set()
     for path, document in documents:
         item = Item(path, data=json.dumps(document, ensure_ascii=False).encode(), file=path)
@@ -243,3 +247,71 @@ def test_one_planted_fault_gives_exactly_its_diagnostics(kind, data):
     documents = copy.deepcopy(CLEAN)
     expected = _plant(kind, data.draw, documents)
     assert _diagnostics(documents) == expected
+
+
+# --- dataset.unused: one class or choice value no document uses, planted in the export's own ontology.
+
+#: The ontology drafted from the clean export: every class and value it defines is used.
+PROJECT = infer(doc for _path, doc in CLEAN).data
+
+
+def _places(data: dict) -> list[tuple[str, list]]:
+    """Where a class or a choice value can be added: (pointer of the list, the list), every one."""
+    configs = [(f"/annotationConfigs/{i}", c) for i, c in enumerate(data["annotationConfigs"])]
+    if "classification" in data:
+        configs.append(("/classification", data["classification"]))
+    places = []
+    for where, config in configs:
+        places.append((f"{where}/classItems", config["classItems"]))
+        attributes = [
+            (f"{where}/commonAttributes/{i}", a) for i, a in enumerate(config.get("commonAttributes", []))
+        ]
+        for n, item in enumerate(config["classItems"]):
+            attributes += [
+                (f"{where}/classItems/{n}/attributes/{i}", a)
+                for i, a in enumerate(item.get("attributes", []))
+            ]
+        places += [(f"{at}/choices", a["choices"]) for at, a in attributes if "choices" in a]
+    return places
+
+
+def test_the_drafted_ontology_leaves_nothing_unused():
+    ontology = Ontology(PROJECT, "ontology.json")
+    assert len(usage_of(ontology).definitions) > 30
+    found = _diagnostics(CLEAN, ontology=ontology)
+    assert {rule for _path, rule, _pointer in found} == {"ontology.label-missing"}  # unclassified files
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_one_unused_definition_planted_gives_exactly_its_diagnostic(data):
+    project = copy.deepcopy(PROJECT)
+    where, items = data.draw(st.sampled_from(_places(project)))
+    at = data.draw(st.integers(0, len(items)))
+    if where.endswith("/classItems"):
+        items.insert(at, {"value": "planted"})
+    else:
+        items.insert(at, data.draw(st.sampled_from(["planted", {"value": "planted", "name": "Planted"}])))
+    clean = _diagnostics(CLEAN, ontology=Ontology(PROJECT, "ontology.json"))
+    found = _diagnostics(CLEAN, ontology=Ontology(project, "ontology.json"))
+    assert found == clean | {("ontology.json", "dataset.unused", f"{where}/{at}")}
+
+
+def test_what_a_document_uses_is_the_same_from_the_fast_struct():
+    ontology = Ontology(PROJECT, "ontology.json")
+    rng = random.Random(7)
+    documents = [doc for _path, doc in CLEAN]
+    documents += [synthetic.mutate(rng, rng.choice(documents)) for _ in range(300)]
+    compared = 0
+    for doc in documents:
+        data = json.dumps(doc).encode()
+        clean, _profile, struct = decode_clean(data, None)
+        expected = facts_of(document=json.loads(data), ontology=ontology)
+        assert expected is not None
+        if clean:
+            compared += 1
+            assert facts_of(struct, ontology=ontology) == expected
+    assert compared > 80
+    # Each definition is used by some clean document.
+    used = {number for doc in documents[:60] for number in facts_of(document=doc, ontology=ontology).used}
+    assert used == set(range(len(usage_of(ontology).definitions)))

@@ -125,3 +125,70 @@ def test_nothing_found_is_said_and_not_fatal(capsys, tmp_path):
     captured = capsys.readouterr()
     assert code == 0 and "no *.json file found" in captured.err
     assert captured.out.startswith("0 files: 0 counted, 0 with errors\n")
+
+
+UNUSED = REPO / "tests" / "dataset" / "exports" / "unused"
+
+
+def test_with_an_ontology_the_classes_and_values_no_file_uses_are_listed(capsys):
+    stats = _json(capsys, "--ontology", UNUSED / "ontology.json", UNUSED)
+    assert stats["ontology"] == str(UNUSED / "ontology.json")
+    assert [
+        (u["pointer"], u["kind"], u["type"], u["class"], u["attribute"], u["value"]) for u in stats["unused"]
+    ] == [
+        ("/annotationConfigs/0/commonAttributes/0/choices/2", "choice", "bbox", None, "occlusion", "50%"),
+        (
+            "/annotationConfigs/0/classItems/0/attributes/0/choices/1",
+            "choice",
+            "bbox",
+            "car",
+            "lights",
+            "turn_left",
+        ),
+        (
+            "/annotationConfigs/0/classItems/1/attributes/0/choices/1",
+            "choice",
+            "bbox",
+            "truck",
+            "lights",
+            "hazard",
+        ),
+        ("/annotationConfigs/0/classItems/2", "class", "bbox", "pedestrian", None, "pedestrian"),
+        ("/classification/commonAttributes/0/choices/1", "choice", None, None, "weather", "rainy"),
+        ("/classification/classItems/1", "class", None, "night", None, "night"),
+    ]
+    # The ontology file is not counted as a GT file; the rest of the counts are as without it.
+    without = _json(capsys, "--exclude", "ontology.json", UNUSED)
+    assert "unused" not in without and "ontology" not in without
+    assert {k: v for k, v in stats.items() if k not in ("ontology", "unused")} == without
+    # What validate reports as dataset.unused, pointer for pointer.
+    capsys.readouterr()
+    main(["validate", "--format", "json", "--ontology", str(UNUSED / "ontology.json"), str(UNUSED)])
+    report = json.loads(capsys.readouterr().out)
+    unused = [
+        d["pointer"] for e in report["export"] for d in e["diagnostics"] if d["rule"] == "dataset.unused"
+    ]
+    assert unused == [u["pointer"] for u in stats["unused"]]
+
+
+def test_the_unused_table_and_the_same_whatever_jobs(capsys, monkeypatch, pools):
+    args = ("--ontology", UNUSED / "ontology.json", UNUSED)
+    code, out = _stats(capsys, "--jobs", "1", *args)
+    assert code == 0
+    lines = out.splitlines()
+    at = lines.index(f"Defined in {UNUSED / 'ontology.json'}, used by no file (6)")
+    assert lines[at + 1].split() == ["pointer", "what"]
+    assert lines[at + 5].split(None, 1) == ["/annotationConfigs/0/classItems/2", 'class "pedestrian" of bbox']
+    monkeypatch.setattr(runner, "BATCH", 1)
+    assert _stats(capsys, "--jobs", "2", *args) == (0, out)
+    assert pools == [2]
+
+
+def test_a_broken_ontology_is_a_usage_error_and_writes_nothing(capsys, tmp_path):
+    broken = tmp_path / "ontology.json"
+    broken.write_text('{"annotationConfigs": [{"annotationType": "bbox", "classItems": []}]}')
+    output = tmp_path / "stats.json"
+    code = main(["stats", "--ontology", str(broken), "-o", str(output), str(UNUSED)])
+    captured = capsys.readouterr()
+    assert code == 2 and not output.exists()
+    assert f"the ontology {broken} has 1 problem" in captured.err
