@@ -64,8 +64,10 @@ class Facts(NamedTuple):
     #: What the document holds, for `aimmo-gt stats` (Options.stats; else None).
     counts: Counts | None = None
     #: With an ontology: the numbers of the classes and choice values it defines that the document
-    #: uses (`Usage`; each once, sorted: at most the ontology's size, whatever the annotations).
+    #: uses (`Usage`; each once, sorted: at most the ontology's size, whatever the annotations), and
+    #: which ontology they are of (`Usage.key`: a file may have another by a configuration override).
     used: tuple[int, ...] = ()
+    used_of: int = 0
 
 
 def facts_of(
@@ -77,11 +79,10 @@ def facts_of(
     facts = facts_of_struct(struct) if struct is not None else facts_of_document(document)
     if facts is None:
         return None
-    if ontology is not None:
-        usage = usage_of(ontology)
-        facts = facts._replace(
-            used=usage.of_struct(struct) if struct is not None else usage.of_document(document)
-        )
+    usage = usage_of(ontology) if ontology is not None else None
+    if usage is not None:
+        used = usage.of_struct(struct) if struct is not None else usage.of_document(document)
+        facts = facts._replace(used=used, used_of=usage.key)
     if not counts:
         return facts
     from ._stats import counts_of_document, counts_of_struct
@@ -254,6 +255,8 @@ class Usage:
                 self._choices[key] = number
         self._aliases = type_aliases()
         self._known: dict[bytes, tuple[int, ...]] = {}
+        #: The ontology's identity, the same in every process: 64 bits of a digest of its data.
+        self.key = _digest(json.dumps(ontology.data, sort_keys=True, ensure_ascii=False)) >> 32
 
     def mark(
         self, kind: str | None, label: object, values: Iterable[tuple[str, str]], found: set[int]
@@ -356,8 +359,13 @@ def describe(definition: Definition) -> str:
 _USAGES: weakref.WeakKeyDictionary[Ontology, Usage] = weakref.WeakKeyDictionary()
 
 
-def usage_of(ontology: Ontology) -> Usage:
-    """The ontology's Usage, built once per process (a worker receives one ontology per run)."""
+def usage_of(ontology: object) -> Usage | None:
+    """The ontology's Usage, built once per process (a worker receives one ontology per run); None
+    for anything but an Ontology."""
+    from ._ontology import Ontology
+
+    if not isinstance(ontology, Ontology):
+        return None
     usage = _USAGES.get(ontology)
     if usage is None:
         usage = _USAGES[ontology] = Usage(ontology)
@@ -622,10 +630,9 @@ class Export:
             on.discard("dataset.unused")
         self.on = frozenset(on)
         self.ontology = ontology
+        self.usage = usage_of(ontology) if "dataset.unused" in on else None
         #: Which of the ontology's definitions (Usage numbers) some document used; how many took part.
-        self.used = bytearray(
-            len(usage_of(ontology).definitions) if ontology and "dataset.unused" in on else 0
-        )
+        self.used = bytearray(len(self.usage.definitions) if self.usage is not None else 0)
         self.documents = 0
         self.reread = _Reread(max_bytes) if positions else None
         self.paths = _Paths()
@@ -672,7 +679,7 @@ class Export:
         ordinal = self.paths.add(report.path, report.file, report.line)
         self.failed.append(not report.valid)
         self.documents += 1
-        if self.used:
+        if self.usage is not None and facts.used_of == self.usage.key:
             for number in facts.used:
                 self.used[number] = 1
         found = self._tuned(list(self._check(ordinal, facts)))
@@ -829,7 +836,7 @@ class Export:
             where = self._positions(path, file, line, found)
             report = FileReport(path, passes(found, self.strict), None, False, found, where, file, line)
             yield report, not self.failed[ordinal]
-        if self.used and self.documents and self.ontology is not None:
+        if self.usage is not None and self.documents and self.ontology is not None:
             source = self.ontology.source
             n = self.documents
             found = self._tuned(
@@ -840,9 +847,7 @@ class Export:
                         f"{describe(definition)} is used by none of the {n} document{'s' * (n != 1)} "
                         "of the export",
                     )
-                    for definition in usage_of(self.ontology).unused(
-                        i for i, on in enumerate(self.used) if on
-                    )
+                    for definition in self.usage.unused(i for i, on in enumerate(self.used) if on)
                 ]
             )
             if found:

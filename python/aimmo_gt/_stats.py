@@ -79,7 +79,7 @@ class Stats:
 
     def __init__(self, ontology: Ontology | None = None) -> None:
         self.ontology = ontology
-        self.usage = usage_of(ontology) if ontology is not None else None
+        self.usage = usage_of(ontology)
         #: The numbers (Usage) of the definitions some file used.
         self.used: set[int] = set()
         self.files = self.counted = 0

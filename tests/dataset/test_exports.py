@@ -266,3 +266,30 @@ def test_dataset_unused_is_tuned_like_every_rule(capsys):
     for off in (["--ignore", "dataset.unused"], ["--ignore", "dataset"], ["--no-dataset"]):
         code, found = _unused_run(capsys, *quiet, "--strict", *off)
         assert code == 0 and found == [], off
+
+
+def test_only_the_files_with_a_whole_export_diagnostic_are_read_again(capsys, monkeypatch, tmp_path):
+    import aimmo_gt._walk as walk
+
+    template = json.loads((EXPORTS / "duplicate-file-id" / "a.json").read_text(encoding="utf-8"))
+    for n in range(40):
+        document = {**template, "file_id": f"{n:024x}", "filename": f"{n}.jpg"}
+        (tmp_path / f"{n:02}.json").write_text(json.dumps(document, indent=1), encoding="utf-8")
+    (tmp_path / "40.json").write_text(json.dumps({**template, "file_id": f"{7:024x}"}), encoding="utf-8")
+    read_again = []
+    read_file = walk.read_file
+    monkeypatch.setattr(
+        walk, "read_file", lambda path, limit: read_again.append(path) or read_file(path, limit)
+    )
+    capsys.readouterr()
+    assert main(["validate", "--format", "json", "--jobs", "1", str(tmp_path)]) == 1
+    report = json.loads(capsys.readouterr().out)
+    [(path, [d])] = [(e["path"], e["diagnostics"]) for e in report["files"] if e["diagnostics"]]
+    column = Path(path).read_text(encoding="utf-8").index('"file_id"') + 1  # one line of JSON
+    assert (Path(path).name, d["rule"], d["line"], d["column"]) == (
+        "40.json",
+        "dataset.duplicate-file-id",
+        1,
+        column,
+    )
+    assert read_again == [path]

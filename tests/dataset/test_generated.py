@@ -315,3 +315,31 @@ def test_what_a_document_uses_is_the_same_from_the_fast_struct():
     # Each definition is used by some clean document.
     used = {number for doc in documents[:60] for number in facts_of(document=doc, ontology=ontology).used}
     assert used == set(range(len(usage_of(ontology).definitions)))
+
+
+def test_a_file_checked_against_another_ontology_uses_nothing_of_the_run_s(tmp_path):
+    # A configuration override may give some files another ontology (or, from a configuration file, a
+    # path that was not loaded): what they use is not counted for the run's ontology.
+    from aimmo_gt._check import PathOptions
+
+    run = Ontology(PROJECT, "ontology.json")
+    other = copy.deepcopy(PROJECT)
+    other["annotationConfigs"][0]["classItems"].insert(0, {"value": "other"})
+
+    def unused(documents, overridden=None) -> set[str]:
+        changes = (("ontology", overridden),) if overridden is not None else ()
+        options = Options(
+            dataset=True, ontology=run, overrides=(PathOptions(str(tmp_path), ("*",), changes),)
+        )
+        export = Export(ontology=run)
+        for n, (_path, document) in enumerate(documents):
+            file = str(tmp_path / f"{n}.json") if n % 2 else None  # every other file is overridden
+            item = Item(f"{n}.json", data=json.dumps(document).encode(), file=file)
+            export.add(check_item(item, options, 1 << 20))
+        return {d.pointer for report, _valid in export.finish() for d in report.diagnostics}
+
+    documents = CLEAN[:20]
+    alone = unused(documents[0::2])  # the files that keep the run's ontology, alone
+    assert alone and unused(documents) == set()
+    assert unused(documents, Ontology(other, "other.json")) == alone
+    assert unused(documents, "not loaded.json") == alone
