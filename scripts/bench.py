@@ -505,25 +505,38 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def dask_bench(args: argparse.Namespace, cli: str) -> int:
-    """--jobs 1, --jobs 2 and --dask local (2 workers, its start-up included: what a user waits for)
-    on one export, each the median of the repetitions, as ratios."""
+    """--jobs 1, --jobs 2 and --dask local (2 workers, its start-up and shut-down included: what a user
+    waits for) on one export, each the median of the repetitions, as ratios. The three take turns
+    (one of each, then again), so that load that comes and goes on a shared machine falls on all three."""
+    import aimmo_gt
     import make_export
 
+    # As in main(): an installed wheel has its bytecode compiled; here every worker process would
+    # compile the package again at each start-up.
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(Path(aimmo_gt.__file__).parent)], check=True
+    )
     reps = args.reps if "--reps" in sys.argv else 3
     with tempfile.TemporaryDirectory(prefix="aimmo-gt-bench-dask-") as temp:
         if args.input:
             folder = args.input
-            source = f"{len(_files(folder))} files under {folder}"
         else:
             folder = Path(temp) / "export"
             make_export.write_generated(folder, 20_000, broken_every=100)
-            source = "generated export (scripts/make_export.py): 20,000 files, 1% broken"
-        print(source)
+        paths = _files(folder)
+        size = sum(p.stat().st_size for p in paths)
+        if args.input:
+            print(f"{len(paths)} files under {folder}, {size / 2**20:.1f} MiB")
+        else:
+            print(
+                f"generated export (scripts/make_export.py): {len(paths):,} files, 1% broken, "
+                f"{size / len(paths) / 1024:.1f} KiB per file, {size / 2**20:.1f} MiB in all"
+            )
         print(
-            f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, median of {reps} repetitions, "
-            f"load average {os.getloadavg()[0]:.2f} before"
+            f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, median of {reps} repetitions taken "
+            f"in turns, load average {os.getloadavg()[0]:.2f} before"
         )
-        for path in _files(folder):
+        for path in paths:
             path.read_bytes()  # the page cache holds every file from here on
         quiet = ["--quiet", "--format", "text"]
         runs = {
@@ -531,12 +544,14 @@ def dask_bench(args: argparse.Namespace, cli: str) -> int:
             "--jobs 2": ["--jobs", "2"],
             "--dask local (2 workers)": ["--jobs", "2", "--dask", "local"],
         }
-        seconds = {}
-        for name, options in runs.items():
-            seconds[name] = _median(
-                [_child([cli, "validate", str(folder), *options, *quiet])[0] for _ in range(reps)]
-            )
-            print(f"  aimmo-gt validate DIR {name:<28} {seconds[name]:8.2f} s")
+        times: dict[str, list[float]] = {name: [] for name in runs}
+        for _ in range(reps):
+            for name, options in runs.items():
+                times[name].append(_child([cli, "validate", str(folder), *options, *quiet])[0])
+        seconds = {name: _median(values) for name, values in times.items()}
+        for name, value in seconds.items():
+            spread = ", ".join(f"{t:.2f}" for t in times[name])
+            print(f"  aimmo-gt validate DIR {name:<28} {value:8.2f} s   ({spread})")
         capacity = _median([parallel_capacity() for _ in range(3)])
         print(
             f"load average {os.getloadavg()[0]:.2f} after; two CPU-bound processes ran {capacity:.2f}x "

@@ -41,6 +41,11 @@ def client(dask_cluster):
         yield client
 
 
+def _json(cli, *arguments):
+    """`aimmo-gt validate --format json --max-bytes 1M ARGUMENTS...`"""
+    return cli("validate", "--format", "json", "--max-bytes", "1M", *arguments)
+
+
 @pytest.mark.parametrize("fmt", ["text", "json", "junit", "sarif"])
 def test_dask_report_is_identical_to_jobs_1(cli, dask_cluster, generated, tmp_path, fmt):
     outputs = []
@@ -70,23 +75,59 @@ def test_dask_local_starts_a_cluster_of_jobs_workers(cli, generated, tmp_path, m
     assert (dask.code, dask.out) == (local.code, local.out)
 
 
+def test_relative_paths_are_read_from_the_clients_working_directory(
+    cli, dask_cluster, generated, monkeypatch
+):
+    # The workers run elsewhere (here: in the test suite's directory); the report keeps the path as given.
+    monkeypatch.chdir(generated.parent)
+    relative = generated.name
+    local = _json(cli, "--jobs", "1", relative)
+    dask = _json(cli, "--dask", dask_cluster.scheduler_address, relative)
+    assert (dask.code, dask.out) == (local.code, local.out)
+    assert local.json()["files"][0]["path"].startswith(relative + os.sep)
+
+
+def test_a_local_clusters_workers_start_with_the_checker_imported():
+    # Forked from a server that imported them once, not each importing them afresh; Dask's settings
+    # are its own again once the cluster is closed.
+    import dask
+
+    method = dask.config.get("distributed.worker.multiprocessing-method")
+    with _dask.connect("local", 2) as client:
+        imported = client.run(
+            lambda: [name in sys.modules for name in ("aimmo_gt._fast", "aimmo_gt._validator")]
+        )
+        forked = sys.platform.startswith("linux")  # elsewhere spawned, as Dask does by default
+        assert list(imported.values()) == [[forked, forked], [forked, forked]]
+    assert dask.config.get("distributed.worker.multiprocessing-method") == method
+
+
+def test_batches_grow_to_a_tenth_of_a_second_of_cpu_at_most_doubling():
+    sizer = _dask._Sizer(None)
+    sizes = [sizer.size]
+    for _ in range(8):
+        sizer.took(sizer.size, sizer.size * 0.0001)  # 100 µs a file: 1,000 files make a task
+        sizes.append(sizer.size)
+    assert sizes == [32, 64, 128, 256, 512, 1000, 1000, 1000, 1000]
+    slow = _dask._Sizer(None)
+    slow.took(32, 32 * 1.0)  # a second a file: one file a task
+    assert slow.size == 1
+    fast = _dask._Sizer(None)
+    for _ in range(12):
+        fast.took(fast.size, 0.0)
+    assert fast.size == _dask.MAX_BATCH
+    fixed = _dask._Sizer(4)
+    fixed.took(4, 100.0)
+    assert fixed.size == 4
+
+
 def test_s3_through_dask_is_reported_as_the_folder_on_disk(cli, s3, dask_cluster, tmp_path):
     # The workers read the bucket themselves, with the storage options sent with the work.
     generated = tmp_path / "generated"
     make_export.write_generated(generated, 48, broken_every=4)  # each input breakage once
     url = s3.upload(generated, "generated")
-    local = cli("validate", "--format", "json", "--max-bytes", "1M", "--jobs", "1", generated)
-    remote = cli(
-        "validate",
-        "--format",
-        "json",
-        "--max-bytes",
-        "1M",
-        "--dask",
-        dask_cluster.scheduler_address,
-        *s3.options(),
-        url,
-    )
+    local = _json(cli, "--jobs", "1", generated)
+    remote = _json(cli, "--dask", dask_cluster.scheduler_address, *s3.options(), url)
     assert remote.code == local.code == 1
     expected = local.json()
     for entry in expected["files"]:
