@@ -565,6 +565,7 @@ def test_the_reference_engines_dispatch_on_type_changes_no_report():
 
 #: A fault of synthetic.FAULTS, and the one rule it breaks, which the fast engine can leave unchecked.
 TOLERATED = {
+    "unknown-property": "schema.unknown-property",
     "empty-label": "schema.minLength",
     "outside-image": "geometry.within-image",
     "bbox-corners": "geometry.bbox",
@@ -667,3 +668,108 @@ def test_the_explainer_proves_the_document_fields_clean(kind, fields):
         data = json.dumps(document).encode()
         found = _explained_alike(document, data, None)
         assert any(d.pointer.startswith("/annotations/") for d in found) == fields
+
+
+#: Values of an unknown property that the loader has something to say about (the rule and where,
+#: below the property), written as JSON text.
+_UNKNOWN_VALUES_THE_LOADER_REPORTS = {
+    "nan": (b"NaN", "json.non-finite"),
+    "infinity": (b"-Infinity", "json.non-finite"),
+    "overflowing float": (b"1e400", "json.number-range"),
+    "integer beyond a float": (b"9" * 400, "json.number-range"),
+    "deep": (b"[" * 70 + b"]" * 70, "json.depth"),
+    "repeated key": (b'{"a": 1, "a": 2}', "json.duplicate-key"),
+    "deep repeated key": (b'[{"b": {"a": 1, "a": 2}}]', "json.duplicate-key"),
+    "invalid UTF-8": (b'"r\xffd"', "json.encoding"),
+    "invalid UTF-8 deeper": (b'{"x": ["r\xc3"]}', "json.encoding"),
+}
+#: ... and values the loader takes as they are.
+_UNKNOWN_VALUES_THE_LOADER_TAKES = (
+    b'"red"',
+    b"12",
+    b"1e300",
+    b"9" * 300,
+    b'{"a": [1, {"b": null}], "c": true}',
+    b"[" * 40 + b"]" * 40,
+    b'"\\ud800"',  # a lone surrogate: Python's json takes it, msgspec does not (the reference decides)
+    '"\u00e9\u20ac\U0001f600"'.encode(),
+)
+
+
+@pytest.fixture(autouse=True)
+def _nothing_learned(monkeypatch):
+    """Each test starts with a fast engine that has learned no unknown property (_fast._LEARNED):
+    what one learns must not decide what another tests."""
+    monkeypatch.setattr(_fast, "_LEARNED", {})
+
+
+def _with_unknown(value: bytes, where: str, name: bytes = b"colour") -> bytes:
+    """The valid bbox fixture with an unknown property `name` of the given value, on the document,
+    on its first annotation or in its metadata."""
+    data = (FIXTURES / "valid" / "vendor-bbox.json").read_bytes()
+    anchor = {"document": b'"filename"', "annotation": b'"label"', "metadata": b'"width"'}[where]
+    assert data.count(anchor) >= 1
+    return data.replace(anchor, b'"' + name + b'": ' + value + b", " + anchor, 1)
+
+
+@pytest.mark.parametrize("where", ["document", "annotation", "metadata"])
+@pytest.mark.parametrize("kind", list(_UNKNOWN_VALUES_THE_LOADER_REPORTS))
+def test_an_ignored_unknown_property_whose_value_the_loader_reports(kind, where):
+    """With schema.unknown-property ignored, the fast engine takes unknown properties without msgspec
+    skipping their values unchecked: what the loader says of a value (NaN, a number out of range,
+    nesting too deep, a repeated key, invalid UTF-8) is reported by both engines alike."""
+    value, rule = _UNKNOWN_VALUES_THE_LOADER_REPORTS[kind]
+    ignore = ("schema.unknown-property",)
+    for _ in range(2):  # the second time, the decoder has learned the property's name
+        data = _with_unknown(value, where)
+        found = _explained_alike(None, data, None, ignore=ignore)
+        assert rule in {d.rule for d in found}, _full(found)
+        assert not _fast.clean_bytes(data, None, tolerate=frozenset(ignore))[0]
+
+
+@pytest.mark.parametrize("where", ["document", "annotation", "metadata"])
+@pytest.mark.parametrize("value", _UNKNOWN_VALUES_THE_LOADER_TAKES)
+def test_an_ignored_unknown_property_whose_value_the_loader_takes(value, where):
+    """... and a value the loader takes leaves nothing to report; the fast engine passes the file (at
+    the speed of a clean one) on the document and the annotations, where unknown-property is all the
+    reference says, not in metadata, where a profile may say more."""
+    ignore = ("schema.unknown-property",)
+    data = _with_unknown(value, where)
+    reference = _report(data, None, "reference")
+    assert [d.rule for d in reference.diagnostics] == ["schema.unknown-property"]
+    assert _explained_alike(None, data, None, ignore=ignore) == ()
+    passed = _fast.clean_bytes(data, None, tolerate=frozenset(ignore))[0]
+    assert passed == (where != "metadata" and value != b'"\\ud800"')
+    document = json.loads(data)
+    assert _fast.clean_document(document, None, tolerate=frozenset(ignore))[0] == (where != "metadata")
+    assert not _fast.clean_bytes(data, None)[0]  # without the rule ignored, the file is not clean
+
+
+@pytest.mark.parametrize("name", [b"extra_0", b"we`ird", b"kind", b"extras", b"text", b"\\u00e9", b"a b"])
+def test_unknown_properties_of_any_name_are_learned(name):
+    """Unknown properties are taken under attributes of their own: any name (one that is an
+    attribute of the structs, a field of another annotation type, an escape) is learned."""
+    ignore = frozenset({"schema.unknown-property"})
+    for where in ("document", "annotation"):
+        data = _with_unknown(b'"x"', where, name)
+        assert _explained_alike(None, data, None, ignore=tuple(ignore)) == ()
+        assert _fast.clean_bytes(data, None, tolerate=ignore)[0]
+    # Two unknown properties in one file, and one repeated (a repeated key is the loader's).
+    data = _with_unknown(b'"x"', "annotation", name + b'": 1, "other')
+    assert _fast.clean_bytes(data, None, tolerate=ignore)[0]
+    data = _with_unknown(b'"x"', "annotation", name + b'": 1, "' + name)
+    assert not _fast.clean_bytes(data, None, tolerate=ignore)[0]
+    assert "json.duplicate-key" in {d.rule for d in _explained_alike(None, data, None, ignore=tuple(ignore))}
+
+
+def test_unknown_properties_learned_are_bounded():
+    """Past _fast._MAX_LEARNED names, files with other unknown properties take the reference's path,
+    with the same reports."""
+    ignore = ("schema.unknown-property",)
+    passed = []
+    for i in range(_fast._MAX_LEARNED + 4):
+        data = _with_unknown(b"1", "annotation", f"unknown_{i:03d}".encode())
+        assert _explained_alike(None, data, None, ignore=ignore) == ()
+        passed.append(_fast.clean_bytes(data, None, tolerate=frozenset(ignore))[0])
+    assert len(_fast._LEARNED[frozenset(ignore)]) <= _fast._MAX_LEARNED
+    assert passed[0] and not passed[-1]

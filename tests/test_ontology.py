@@ -485,6 +485,29 @@ def test_a_file_clean_for_the_format_is_checked_on_what_the_fast_engine_decoded(
     assert rule_pointers(report.diagnostics) == [("ontology.class", "/annotations/1/label")]
 
 
+def test_annotations_found_clean_before_are_not_looked_at_again_and_faults_always_are(monkeypatch):
+    options = Options(ontology=Ontology.from_data(PROJECT))
+    looked_at: list[int] = []
+    annotations = Ontology._annotations
+
+    def counting(self, view):
+        looked_at.append(len(view.kinds))
+        return annotations(self, view)
+
+    def found(document: dict) -> list[tuple[str, str]]:
+        data = json.dumps(document).encode()
+        return rule_pointers(check_item(Item("a.json", data=data), options, 1 << 20).diagnostics)
+
+    monkeypatch.setattr(Ontology, "_annotations", counting)
+    faulty = _with("/annotations/1/label", "Pedestrian")
+    assert found(VALID) == []
+    assert looked_at == [len(VALID["annotations"])]
+    assert found(VALID) == []  # every (type, label, attributes) known clean: not looked at
+    assert found(faulty) == [("ontology.class", "/annotations/1/label")]
+    assert found(faulty) == [("ontology.class", "/annotations/1/label")]  # a fault is never "known"
+    assert looked_at == [len(VALID["annotations"])] * 3
+
+
 def test_the_readme_example_prints_what_the_readme_says(tmp_path, capsys, monkeypatch):
     readme = (TESTS.parent / "README.md").read_text(encoding="utf-8")
     section = readme.split("## A project's ontology\n", 1)[1].split("\n## ", 1)[0]

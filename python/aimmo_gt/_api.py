@@ -217,6 +217,10 @@ def validate_export(
     storage_options: Mapping[str, Any] | None = None,
     jobs: int = 1,
     dask: Any = None,
+    ontology: Ontology | str | os.PathLike[str] | None = None,
+    purpose: str = "export",
+    dataset: bool = True,
+    resources: str | None = None,
 ) -> Iterator[FileReport]:
     """Check every GT file under `paths`, as `aimmo-gt validate` does, and yield one report per file
     (`.path`, `.valid`, `.profile`, `.diagnostics`) in the order the files are walked.
@@ -226,19 +230,71 @@ def validate_export(
     .tar or .tar.gz archive. `jobs` processes check the files, or, with `dask` (a
     `distributed.Client`, or a scheduler address to connect to for the run), the workers of a Dask
     cluster, which read the files themselves. The reports are the same whichever runs them.
+
+    `ontology`, `purpose` and the rule selectors are those of `check`. With `dataset` (the default)
+    and paths that can hold several documents (several paths, a directory, a URL, an archive, JSON
+    Lines), the whole-export rules (`dataset.*`) run too, as in `aimmo-gt validate`: a file's report
+    carries what it earned against the files before it; `resources` (a GT upload's resource folder)
+    adds `upload.no-resource`/`upload.no-gt-file`. What is known only once every file was read
+    (frame gaps, `dataset.unused` on the ontology file, resource files without a GT file) follows
+    the last file, as reports carrying only those diagnostics, so such a report's path can come twice.
     """
     from ._runner import run
-    from ._walk import DEFAULT_MAX_BYTES, Walker
+    from ._walk import DEFAULT_MAX_BYTES, Walker, is_export
 
+    paths = list(paths)
+    warn, ignore = _selectors("warn", warn), _selectors("ignore", ignore)
+    problem = selector_problem(warn, ignore)
+    if problem:
+        raise ValueError(problem)
     limit = DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
     storage = dict(storage_options or {})
+    loaded = _ontology(ontology)
+    export = None
+    whole = dataset and is_export(paths, jsonl)
+    if whole or resources is not None:
+        from ._dataset import Export
+
+        export = Export(
+            warn=warn,
+            ignore=ignore,
+            strict=strict,
+            dataset=whole,
+            label_case=loaded is None,  # DECISIONS.md: an ontology names the labels
+            resources=resources,
+            ontology=loaded,
+            max_bytes=limit,
+        )
     options = Options(
-        profile, tuple(warn), tuple(ignore), strict, engine=engine, storage_options=tuple(storage.items())
+        profile,
+        warn,
+        ignore,
+        strict,
+        engine=engine,
+        storage_options=tuple(storage.items()),
+        ontology=loaded,
+        purpose=purpose,
+        dataset=export is not None,
     )
-    items = Walker(exclude=exclude, jsonl=jsonl, max_bytes=limit, storage_options=storage).items(paths)
+    # The ontology file may lie in a walked folder; it is no GT file (as in the CLI).
+    skip = [loaded.source] if loaded is not None and os.path.isfile(loaded.source) else []
+    walker = Walker(exclude=exclude, jsonl=jsonl, max_bytes=limit, storage_options=storage, skip=skip)
+    items = walker.items(paths)
+    reports: Iterator[FileReport]
     if dask is None:
-        yield from run(items, options, max_bytes=limit, jobs=jobs)
+        reports = run(items, options, max_bytes=limit, jobs=jobs)
+    else:
+        reports = _on_dask(items, options, limit, dask, jobs)
+    if export is None:
+        yield from reports
         return
+    for report in reports:
+        yield export.add(report)
+    for report, _earlier_valid in export.finish():
+        yield report
+
+
+def _on_dask(items, options: Options, limit: int, dask: Any, jobs: int) -> Iterator[FileReport]:
     from . import _dask
 
     if isinstance(dask, str):

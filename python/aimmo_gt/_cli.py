@@ -23,7 +23,7 @@ from ._output import Guarded, ReportWriteError, output_is_input
 from ._reporters import REPORTERS, Summary, tool_version
 from ._rules import RULES
 from ._runner import Options, WorkerStartError, default_jobs, run
-from ._walk import Walker, is_archive, is_url
+from ._walk import Walker, is_export, is_url
 
 #: Exit statuses: a contract (tests/cli/test_exit_codes.py asserts each).
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -499,11 +499,7 @@ def _dataset_options(command: argparse.ArgumentParser) -> None:
 
 def _export(args: argparse.Namespace, ontology=None):
     """The whole-export reducer the run asks for, or None."""
-    dataset = args.dataset and (
-        len(args.paths) > 1
-        or args.jsonl
-        or any(os.path.isdir(path) or is_url(path) or is_archive(path) for path in args.paths)
-    )
+    dataset = args.dataset and is_export(args.paths, args.jsonl)
     if not dataset and args.resources is None:
         return None
     from ._dataset import Export

@@ -8,16 +8,20 @@ import argparse
 import difflib
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ._check import Options, PathOptions
+from ._check import PathOptions
 
 #: Looked for in each directory from the current one upwards; the first that configures aimmo-gt wins
 #: (a pyproject.toml without a [tool.aimmo-gt] table does not, and the search goes on above it).
 FILES = ("aimmo-gt.toml", "pyproject.toml")
 #: Options of `validate` that are not settings: where the settings are, and what to check.
 NOT_KEYS = frozenset({"help", "config", "no_config", "paths"})
+#: The options that can differ by path: those that change how one file is checked and nothing else.
+#: Not `ontology` (dataset.unused counts the uses of the run's one ontology), nor `no-dataset` (a file
+#: left out of the whole-export rules would hide the duplicates it holds).
+PER_PATH = frozenset({"profile", "warn", "ignore", "strict", "engine"})
 #: The key of the per-path overrides: `[[tool.aimmo-gt.overrides]]` with `paths = [GLOB, ...]`.
 OVERRIDES = "overrides"
 
@@ -33,7 +37,7 @@ class Config:
     table: str
     #: Settings by argparse `dest`, converted and checked as the command line would.
     values: dict[str, object]
-    #: Per-path settings (only options that are fields of `Options`, i.e. that apply to one file).
+    #: Per-path settings (only the PER_PATH options, fields of `Options` that apply to one file).
     overrides: tuple[PathOptions, ...]
 
     def describe(self) -> str:
@@ -223,9 +227,7 @@ def _overrides(
     keys: Mapping[str, argparse.Action],
     checks: Mapping[str, Callable[[object], str | None]],
 ) -> tuple[PathOptions, ...]:
-    # Only the options that apply to one file (fields of Options) can differ by path.
-    per_file = {field.name for field in fields(Options)} - {"overrides", "positions"}
-    file_keys = {key: action for key, action in keys.items() if action.dest in per_file}
+    file_keys = {key: action for key, action in keys.items() if action.dest in PER_PATH}
     name = f"{label[:-1]}.{OVERRIDES}]" if label else OVERRIDES
     if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
         raise ConfigError(f"{path}: {name} must be an array of tables ([[{name.strip('[]')}]])")

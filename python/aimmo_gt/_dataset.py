@@ -25,7 +25,7 @@ import weakref
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from itertools import pairwise
+from itertools import pairwise, repeat
 from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
@@ -137,14 +137,6 @@ def _make(
     )
 
 
-def _str(value: object) -> str | None:
-    return value if type(value) is str else None
-
-
-def _track(value: object) -> TrackId | None:
-    return value if type(value) is str or type(value) is int else None
-
-
 _label, _kind, _track_id = attrgetter("label"), attrgetter("kind"), attrgetter("track_id")
 
 
@@ -164,14 +156,24 @@ def facts_of_struct(document) -> Facts:
         metadata.height,
         list(map(_label, annotations)),
         list(map(_kind, annotations)) if has_scene else [],
-        # A struct's track_id is a str, an int or UNSET (None here).
-        [None if _unset(t) else t for t in map(_track_id, annotations)] if has_scene else [],
+        # A struct's track_id is a str, an int or UNSET (None here), tested inline: a call per
+        # annotation cost more than the rest of the facts.
+        [t if type(t) is str or type(t) is int else None for t in map(_track_id, annotations)]
+        if has_scene
+        else [],
         document.label,
     )
 
 
 def _unset(value: object) -> bool:
     return type(value).__name__ == "UnsetType"
+
+
+_DICT, _STR, _TRACK = frozenset((dict,)), frozenset((str,)), frozenset((str, int))
+
+
+def _types(values: list) -> set[type]:
+    return set(map(type, values))
 
 
 def facts_of_document(document: object) -> Facts | None:
@@ -183,18 +185,35 @@ def facts_of_document(document: object) -> Facts | None:
     if not isinstance(metadata, dict):
         metadata = {}
     found = get("annotations")
-    annotations = [a if isinstance(a, dict) else {} for a in found] if isinstance(found, list) else []
+    annotations: list = []
+    if isinstance(found, list):
+        # Whole lists checked in C (the set of the types in them): a step in Python per annotation
+        # cost more than the rest of the facts. The lists whose check fails are mended item by item.
+        annotations = found if _types(found) <= _DICT else [a if isinstance(a, dict) else {} for a in found]
+    scene_id = get("scene_id")
+    labels = list(map(dict.get, annotations, repeat("label")))
+    if not _types(labels) <= _STR:
+        labels = [v if type(v) is str else None for v in labels]
+    kinds: list = []
+    tracks: list = []
+    if _is_object_id(scene_id):  # kinds and track ids: _make reads them for a frame of a scene only
+        kinds = list(map(dict.get, annotations, repeat("type")))
+        if not _types(kinds) <= _STR:
+            kinds = [v if type(v) is str else None for v in kinds]
+        tracks = list(map(dict.get, annotations, repeat("track_id")))
+        if not _types(tracks) <= _TRACK:
+            tracks = [v if type(v) is str or type(v) is int else None for v in tracks]
     return _make(
         get("file_id"),
         get("parent_path"),
         get("filename"),
-        get("scene_id"),
+        scene_id,
         get("frame_number"),
         metadata.get("width"),
         metadata.get("height"),
-        [_str(a.get("label")) for a in annotations],
-        [_str(a.get("type")) for a in annotations],
-        [_track(a.get("track_id")) for a in annotations],
+        labels,
+        kinds,
+        tracks,
         get("label"),
     )
 
@@ -623,6 +642,9 @@ class Export:
         self.names = _FirstSeen()
         self.scenes: dict[str, _Scene] = {}
         self.labels: dict[str, tuple[str, int, str]] = {}
+        #: The labels that came first in their folded form (those of self.labels): met again in almost
+        #: every file, found here they are not folded again.
+        self.reference_labels: set[str] = set()
         self.resource_root = resources
         #: Each resource file's digest -> its number in the listing; which of them a GT file named.
         self.resources: _FirstSeen | None = None
@@ -634,6 +656,8 @@ class Export:
             self.named = bytearray(self.resources.count)
 
     def _tuned(self, diagnostics: list[Diagnostic]) -> tuple[Diagnostic, ...]:
+        if not diagnostics:  # almost every file: nothing to tune
+            return ()
         from ._api import tune
 
         return tuple(tune(diagnostics, self.warn))
@@ -672,18 +696,23 @@ class Export:
         on = self.on
         if facts.file_id is not None and "dataset.duplicate-file-id" in on:
             key = int(facts.file_id, 16)
-            what = f"file_id {_json(facts.file_id)}"
+            what = ("file_id", facts.file_id)
             yield from self._once(self.file_ids, key, ordinal, "dataset.duplicate-file-id", "/file_id", what)
         if facts.name is not None:
             yield from self._name(ordinal, facts.name)
         if facts.scene_id is not None:
             yield from self._scene(ordinal, facts)
         if "dataset.label-case" in on:
+            reference = self.reference_labels
             for label, pointer in facts.labels:
+                if label in reference:
+                    continue  # the first spelling of its folded form: nothing to say, nothing to keep
                 folded = fold(label)
                 known = self.labels.get(folded)
                 if known is None:
-                    self.labels[sys.intern(folded)] = (sys.intern(label), ordinal, pointer)
+                    label = sys.intern(label)
+                    self.labels[sys.intern(folded)] = (label, ordinal, pointer)
+                    reference.add(label)
                 elif known[0] != label:
                     yield _rule(
                         "dataset.label-case",
@@ -692,16 +721,22 @@ class Export:
                         f"at {self._where(known[1], known[2])}",
                     )
 
-    def _once(self, table: _FirstSeen, key: int, ordinal: int, rule: str, pointer: str, what: str):
-        """The diagnostic when a file is not the first with `key` (naming the first)."""
+    def _once(
+        self, table: _FirstSeen, key: int, ordinal: int, rule: str, pointer: str, what: tuple[str, str]
+    ):
+        """The diagnostic when a file is not the first with `key` (naming the first); `what`, the field
+        and its value, is written only then (json.dumps on every file cost more than the lookup)."""
         first = table.first(key, ordinal)
         if first != ordinal:
-            yield _rule(rule, pointer, f"{what} is already that of {self._where(first, pointer)}")
+            field, value = what
+            yield _rule(
+                rule, pointer, f"{field} {_json(value)} is already that of {self._where(first, pointer)}"
+            )
 
     def _name(self, ordinal: int, name: str) -> Iterator[Diagnostic]:
         digest = _digest(name)
         if "dataset.duplicate-file" in self.on:
-            what = f"parent_path + filename {_json(name)}"
+            what = ("parent_path + filename", name)
             yield from self._once(self.names, digest, ordinal, "dataset.duplicate-file", "/filename", what)
         if self.resources is not None:
             parts = name.split("/")

@@ -25,15 +25,16 @@ restatement faithful.
 import json
 import math
 import re
-from functools import lru_cache
-from itertools import compress, repeat
+from functools import lru_cache, partial
+from itertools import compress, filterfalse, repeat
 from operator import and_, attrgetter, eq, gt, is_, itemgetter, le, not_, sub
-from typing import Annotated, ClassVar, Union
+from typing import Annotated, Any, ClassVar, Union
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from ._geometry import mask_areas, rotated_within
+from ._rules import MAX_DEPTH
 
 _INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
 #: The formats (see _formats.py), anchored for `re.search` as msgspec applies patterns.
@@ -92,10 +93,14 @@ _String1 = Annotated[str, Meta(min_length=1)]
 #: Rules the fast engine can leave unchecked when the user ignores them (--ignore), so that a file
 #: whose only faults are ignored is passed at the speed of a clean one: a document passed with
 #: `tolerate` holding some of them is one for which the loader and the reference report nothing but
-#: diagnostics of those rules (tests/test_engines_equivalence.py). Not schema.unknown-property: msgspec
-#: skips an unknown field's value without checking what the loader checks (number range, depth).
+#: diagnostics of those rules (tests/test_engines_equivalence.py). schema.unknown-property: msgspec
+#: would skip an unknown property's value without checking what the loader checks (number range,
+#: depth, UTF-8, repeated keys), so the decoder learns the unknown properties and takes their values
+#: as fields of any JSON value (`decoder(extra=)`, `_decode`), which `_extra_keys` checks as the
+#: loader would.
 TOLERABLE = frozenset(
     (
+        "schema.unknown-property",
         "schema.minLength",
         "geometry.within-image",
         "geometry.bbox",
@@ -115,9 +120,13 @@ class _Metadata(Struct, forbid_unknown_fields=True, kw_only=True, gc=False):
 
 
 @lru_cache(maxsize=64)
-def decoder(size: tuple[int, int] | None, tolerate: frozenset[str] = _NOTHING) -> msgspec.json.Decoder:
+def decoder(
+    size: tuple[int, int] | None, tolerate: frozenset[str] = _NOTHING, extra: frozenset[str] = _NOTHING
+) -> msgspec.json.Decoder:
     """A decoder of GT documents whose image points must lie within `size` (None: anywhere); the
-    rules of TOLERABLE in `tolerate` that a type states are left out of it."""
+    rules of TOLERABLE in `tolerate` that a type states are left out of it; the properties of `extra`
+    (unknown ones, for a user who ignores them) are taken on the document and on every annotation
+    whose type does not have them, as fields of any JSON value (`_extra_keys` checks them)."""
     _String1 = str if "schema.minLength" in tolerate else globals()["_String1"]
     if "geometry.within-image" in tolerate:
         size = None
@@ -135,6 +144,8 @@ def decoder(size: tuple[int, int] | None, tolerate: frozenset[str] = _NOTHING) -
     class Annotation(Struct, forbid_unknown_fields=True, kw_only=True, tag_field="type", gc=False):
         #: The `type`, as a plain class attribute (msgspec keeps the tag in __struct_config__).
         kind: ClassVar[str] = ""
+        #: The attributes that hold the unknown properties of `extra` (see `widened`).
+        extras: ClassVar[tuple[str, ...]] = ()
         id: str
         label: _String1
         attributes: _Attributes
@@ -203,23 +214,29 @@ def decoder(size: tuple[int, int] | None, tolerate: frozenset[str] = _NOTHING) -
         start: _integer(ge=0)
         end: _integer(ge=0)
 
-    kinds = (
-        Bbox,
-        Obbox,
-        Keypoint,
-        PolySeg,
-        Polygon,
-        Polyline,
-        Cuboid2d,
-        CuboidPlain,
-        Mask,
-        Cuboid,
-        Lasso,
-        FrameRange,
-        Entity,
+    kinds = tuple(
+        widened(kind, extra, kind.kind)
+        for kind in (
+            Bbox,
+            Obbox,
+            Keypoint,
+            PolySeg,
+            Polygon,
+            Polyline,
+            Cuboid2d,
+            CuboidPlain,
+            Mask,
+            Cuboid,
+            Lasso,
+            FrameRange,
+            Entity,
+        )
     )
 
     class Document(Struct, forbid_unknown_fields=True, kw_only=True, gc=False):
+        extras: ClassVar[tuple[str, ...]] = ()
+        #: Whether the decoder takes unknown properties anywhere (`_extra_keys` then looks).
+        widened: ClassVar[bool] = bool(extra)
         annotations: list[Union[kinds]]  # noqa: UP007
         attributes: _Attributes
         filename: _String1
@@ -234,7 +251,113 @@ def decoder(size: tuple[int, int] | None, tolerate: frozenset[str] = _NOTHING) -
         tags: Union[list[str], UnsetType] = UNSET  # noqa: UP007
         parent_tags: Union[list[str], UnsetType] = UNSET  # noqa: UP007
 
-    return msgspec.json.Decoder(Document)
+    return msgspec.json.Decoder(widened(Document, extra))
+
+
+def widened(cls, extra: frozenset[str], tag: str | None = None):
+    """`cls` taking each property of `extra` it does not have as a field of any JSON value, under
+    an attribute of its own (`extra_0`, ...: an unknown property may be called anything), listed in
+    its `extras`; `cls` itself when there is none."""
+    names = sorted(extra - set(cls.__struct_encode_fields__))
+    if not names:
+        return cls
+    attributes = [f"extra_{i}" for i in range(len(names))]
+    options: dict[str, Any] = {"tag": tag} if tag else {}
+    return msgspec.defstruct(
+        cls.__name__,
+        [(attribute, Union[Any, UnsetType], UNSET) for attribute in attributes],  # noqa: UP007
+        bases=(cls,),
+        namespace={"extras": tuple(attributes)},
+        rename=dict(zip(attributes, names, strict=True)),
+        forbid_unknown_fields=True,
+        kw_only=True,
+        gc=False,
+        **options,
+    )
+
+
+# --- Unknown properties the user ignores (schema.unknown-property in `tolerate`).
+
+_UNKNOWN = "schema.unknown-property"
+#: tolerate -> the unknown properties met so far in this process, on documents and annotations: the
+#: decoder starts with them, so that an export that has the same unknown property in every file pays
+#: for a failed decode once. What a file's report says never depends on it, only how fast it comes.
+_LEARNED: dict[frozenset[str], frozenset[str]] = {}
+#: Beyond so many unknown properties, files with others take the reference's path.
+_MAX_LEARNED = 16
+#: msgspec's message for an unknown property of the document (it names no place) or of an annotation;
+#: not of metadata, where a profile may have more to say (`maxProperties`).
+_UNKNOWN_FIELD = re.compile(
+    r"Object contains unknown field `(.*?)`(?: - at `\$\.annotations\[[0-9]+\]`)?", re.S
+)
+
+
+def _learned(tolerate: frozenset[str]) -> frozenset[str]:
+    return _LEARNED.get(tolerate, _NOTHING) if _UNKNOWN in tolerate else _NOTHING
+
+
+def _learn(error: msgspec.ValidationError, tolerate: frozenset[str], names: frozenset[str]):
+    """`names` and the unknown property msgspec refused, when the user ignores unknown properties
+    (and it is on the document or an annotation); None otherwise."""
+    if _UNKNOWN not in tolerate or len(names) >= _MAX_LEARNED:
+        return None
+    found = _UNKNOWN_FIELD.fullmatch(str(error))
+    if found is None or found.group(1) in names:
+        return None
+    names = names | {found.group(1)}
+    _LEARNED[tolerate] = names
+    return names
+
+
+def _typed(parse, size: tuple[int, int] | None, tolerate: frozenset[str]):
+    """parse(the decoder for `size` and `tolerate`), with the unknown properties the user ignores
+    taken by the decoder (learned from msgspec's refusals); msgspec's last error when it fails."""
+    names = _learned(tolerate)
+    while True:
+        try:
+            return parse(decoder(size, tolerate, names))
+        except msgspec.ValidationError as error:
+            names = _learn(error, tolerate, names)
+            if names is None:
+                raise
+
+
+#: A container in an unknown property's value may nest this deep below the value (the value of an
+#: annotation's property is at level 4 of the document, and the loader takes MAX_DEPTH levels).
+_EXTRA_DEPTH = MAX_DEPTH - 4
+_is_unset = partial(is_, UNSET)
+_FLOAT_MAX = 1.7976931348623157e308
+
+
+def _extra_keys(document) -> int | None:
+    """The number of keys the unknown properties a widened decoder took make up (each property and
+    the keys of the objects in its value); None when one's value holds what the loader reports (an
+    integer beyond a float, nesting too deep): the file is then not clean. (msgspec itself refuses
+    NaN, a number that overflows a float, invalid UTF-8 and a lone surrogate in the values it decodes.)"""
+    if not type(document).widened:
+        return 0
+    values = [getattr(document, name) for name in type(document).extras]
+    annotations = document.annotations
+    classes: set[Any] = set(map(type, annotations))
+    for cls in classes:
+        if cls.extras:  # the values present, in C: every annotation may have the attributes
+            group = list(compress(annotations, map(is_, map(type, annotations), repeat(cls))))
+            for name in cls.extras:
+                values += filterfalse(_is_unset, map(attrgetter(name), group))
+    stack = [(value, 0) for value in values if value is not UNSET]
+    keys = len(stack)
+    while stack:
+        node, depth = stack.pop()
+        kind = type(node)
+        if kind is dict or kind is list:
+            if depth >= _EXTRA_DEPTH:
+                return None
+            if kind is dict:
+                keys += len(node)
+            stack += ((child, depth + 1) for child in (node.values() if kind is dict else node))
+        elif kind is int and abs(node) > _FLOAT_MAX:
+            return None
+    return keys
 
 
 # --- After the decode: what a struct type cannot say.
@@ -632,7 +755,7 @@ def _decode(data: bytes, size: tuple[int, int] | None, tolerate: frozenset[str])
     """(the decoded document or None, whether the failure may be the size's: a value above an upper
     bound, which a point's bound by another size might not be)."""
     try:
-        return decoder(size, tolerate).decode(data), False
+        return _typed(lambda decoder: decoder.decode(data), size, tolerate), False
     except msgspec.ValidationError as error:
         return None, "<=" in str(error)
     except (msgspec.DecodeError, UnicodeDecodeError):
@@ -661,8 +784,11 @@ def _clean_bytes(
         document, _ = _decode(data, size, tolerate)
         if document is None:
             return False, None, None
+    extra = _extra_keys(document)
+    if extra is None:
+        return False, None, None  # nor is the document what the loader reads
     clean, used, keys = _clean(document, profile, size, purpose, tolerate)
-    if not clean or not _no_duplicate_keys(data, keys):
+    if not clean or not _no_duplicate_keys(data, keys + extra):
         return False, None, document
     return True, used, document
 
@@ -678,7 +804,9 @@ def _clean_document(
         if type(width) is int and type(height) is int:
             size = (width, height)
     try:
-        struct = msgspec.convert(document, decoder(size, tolerate).type)
+        # An unknown property's value is a JSON value within the depth and range the loader takes:
+        # _check.json_value_problems checked the document before (_extra_keys is for text).
+        struct = _typed(lambda decoder: msgspec.convert(document, decoder.type), size, tolerate)
     except msgspec.ValidationError:
         return False, None
     clean, used, _keys = _clean(struct, profile, size, purpose, tolerate)

@@ -439,6 +439,7 @@ def _scan_offsets(text: str, wanted: set[str]) -> dict[str, int]:
 
 #: json's scanner (in C): reads one whole value at an offset and gives the offset after it.
 _skip_value = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # set in __init__, not in the stubs
+_SPACES = " \t\r\n"
 #: The white space at an offset (always a match, empty when there is none).
 _skip_space = cast("Callable[..., re.Match[str]]", re.compile(r"[ \t\r\n]*").match)
 
@@ -454,47 +455,56 @@ def _walk_offsets(text: str, wanted: set[str]) -> dict[str, int]:
     # The containers to walk into: the proper prefixes of the wanted pointers ("" is the root).
     inside = {pointer[:cut] for pointer in wanted for cut, c in enumerate(pointer) if c == "/"}
     offsets: dict[str, int] = {}
+    skip, space, spaces = _skip_value, _skip_space, _SPACES
+    # A step per member of a container on the way (an annotation among thousands): written out
+    # here, with no call but json's, since it is the walk's own cost beside the C scanner's.
 
-    def value(pointer: str, start: int) -> int:
-        """Walk into or skip the value at `start` (white space skipped); the offset after it."""
-        if pointer in inside and text[start] in "{[":
-            return container(pointer, start)
-        return _skip_value(text, start)[1]
-
-    def found(pointer: str, offset: int) -> None:
-        if pointer in wanted and pointer not in offsets:
-            offsets[pointer] = offset
-            if len(offsets) == len(wanted):
-                raise _AllFound
-
-    def container(pointer: str, start: int) -> int:
-        closing = "}" if text[start] == "{" else "]"
-        position = _skip_space(text, start + 1).end()
+    def container(pointer: str, position: int) -> int:
+        """Walk the array or object at `position`; the offset after it."""
+        closing = "}" if text[position] == "{" else "]"
+        position += 1
+        if text[position] in spaces:
+            position = space(text, position).end()
         index = 0
         while text[position] != closing:
             if closing == "}":
                 if text[position] != '"':
                     raise ValueError(f"a key expected at {position}")
                 key, after = scanstring(text, position + 1, False)
-                member = f"{pointer}/{_escape(key)}"
-                found(member, position)  # an object member is where its key is
-                position = _skip_space(text, after).end()
+                member = f"{pointer}/{_escape(key)}" if "~" in key or "/" in key else f"{pointer}/{key}"
+                start = position  # an object member is where its key is
+                position = space(text, after).end()
                 if text[position] != ":":
                     raise ValueError(f"':' expected at {position}")
-                position = _skip_space(text, position + 1).end()
+                position += 1
+                if text[position] in spaces:
+                    position = space(text, position).end()
             else:
                 member = f"{pointer}/{index}"
                 index += 1
-                found(member, position)
-            position = _skip_space(text, value(member, position)).end()
+                start = position
+            if member in wanted and member not in offsets:
+                offsets[member] = start
+                if len(offsets) == len(wanted):
+                    raise _AllFound
+            if member in inside and text[position] in "{[":
+                position = container(member, position)
+            else:
+                position = skip(text, position)[1]
+            if text[position] in spaces:
+                position = space(text, position).end()
             if text[position] == ",":
-                position = _skip_space(text, position + 1).end()
+                position += 1
+                if text[position] in spaces:
+                    position = space(text, position).end()
             elif text[position] != closing:
                 raise ValueError(f"',' or {closing!r} expected at {position}")
         return position + 1
 
     with contextlib.suppress(_AllFound):
-        value("", _skip_space(text).end())
+        position = space(text, 0).end()
+        if "" in inside and text[position] in "{[":
+            container("", position)
     return offsets
 
 

@@ -448,13 +448,14 @@ class Ontology:
         from msgspec.json import encode
 
         try:
+            # Looked up one by one, no set made: almost always every one was found clean before.
+            if self._good.issuperset(map(encode, map(_kind_label_attributes, document.annotations))):
+                found: list[Diagnostic] = []
+                self._document(view_of_struct(document, annotations=False), found)
+                return found
             signatures = set(map(encode, map(_kind_label_attributes, document.annotations)))
         except Exception:  # nothing the fast engine decodes fails here; a surprise costs only speed
             signatures = None
-        if signatures is not None and signatures <= self._good:
-            found: list[Diagnostic] = []
-            self._document(view_of_struct(document, annotations=False), found)
-            return found
         view = view_of_struct(document)
         found = self._annotations(view)
         if signatures is not None and not found:

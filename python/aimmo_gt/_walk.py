@@ -11,7 +11,7 @@ import re
 import stat
 import sys
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO, cast
 
@@ -62,6 +62,16 @@ def is_gzip(path: str) -> bool:
 
 def is_archive(path: str) -> bool:
     return path.lower().endswith(ARCHIVE_SUFFIXES)
+
+
+def is_export(paths: Sequence[str], jsonl: bool = False) -> bool:
+    """Whether `paths` can hold more than one document (several paths, a directory, a URL, an archive,
+    JSON Lines): where the whole-export rules are on by default."""
+    return (
+        len(paths) > 1
+        or jsonl
+        or any(os.path.isdir(path) or is_url(path) or is_archive(path) for path in paths)
+    )
 
 
 def printable(path: str) -> str:

@@ -144,6 +144,8 @@ def test_paths_in_the_file_are_relative_to_it_not_to_the_current_directory(cli, 
             "[[overrides]] number 1: 'paths' must be a glob or a list of globs",
         ),
         ("[[overrides]]\npaths = ['x/**']\nformat = 'json'", "'format' cannot differ by path"),
+        ("[[overrides]]\npaths = ['x/**']\nontology = 'o.json'", "'ontology' cannot differ by path"),
+        ("[[overrides]]\npaths = ['x/**']\nno-dataset = true", "'no-dataset' cannot differ by path"),
         (
             "[[overrides]]\npaths = ['x/**']\nprofil = 'image'",
             "number 1: unknown key 'profil' (did you mean 'profile'?)",
@@ -167,6 +169,15 @@ def test_pyproject_errors_name_the_table(cli, project):
         f"{project / 'pyproject.toml'}: [tool.aimmo-gt] unknown key 'exlude' (did you mean 'exclude'?)"
         in run.err
     )
+
+
+def test_the_options_that_differ_by_path_are_those_of_one_file():
+    from dataclasses import fields
+
+    from aimmo_gt._check import Options
+    from aimmo_gt._config import PER_PATH
+
+    assert {field.name for field in fields(Options)} >= PER_PATH
 
 
 def test_every_option_of_validate_is_a_key_and_a_new_one_joins_without_code(tmp_path):

@@ -261,3 +261,13 @@ def test_dask_reports_the_unused_classes_of_jobs_1(cli, dask_cluster, tmp_path, 
         outputs.append(output.read_text(encoding="utf-8"))
     assert outputs[0] == outputs[1]
     assert outputs[1].count("dataset.unused") >= 6
+
+
+def test_the_api_on_dask_gives_the_whole_export_diagnostics_of_one_process(client):
+    folder = os.path.join(DATASET_EXPORTS, "unused")
+    ontology = os.path.join(folder, "ontology.json")
+    local = list(aimmo_gt.validate_export([DATASET_EXPORTS], ontology=ontology))
+    remote = list(aimmo_gt.validate_export([DATASET_EXPORTS], ontology=ontology, dask=client))
+    assert remote == local
+    rules = {d.rule for report in remote for d in report.diagnostics}
+    assert {"dataset.duplicate-file-id", "dataset.unused", "dataset.frame-gap"} <= rules

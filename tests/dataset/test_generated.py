@@ -95,6 +95,66 @@ def test_facts_of_the_fast_struct_are_those_of_the_document():
     assert compared > 20
 
 
+def test_facts_of_a_document_take_only_values_of_the_right_type():
+    frame = {
+        "file_id": "a" * 24,
+        "scene_id": "b" * 24,
+        "frame_number": 3,
+        "parent_path": "/day/",
+        "filename": "f.jpg",
+        "metadata": {"width": 4, "height": 2},
+        "annotations": [
+            {"label": "car", "type": "bbox", "track_id": "t1"},
+            [],  # not an object: takes part as one with nothing
+            {"label": 5, "type": "bbox", "track_id": True},  # a bool is no track id
+            {"label": "car", "type": 7, "track_id": 2.0},  # nor is a float
+            {"label": "bus", "type": "polygon", "track_id": 9},
+            {"label": "Car", "type": "bbox", "track_id": "t1"},
+            {"type": "bbox"},
+        ],
+        "label": "street",
+    }
+    facts = facts_of_document(frame)
+    assert facts is not None
+    assert facts.tracks == (("t1", "car", "bbox", 0), (9, "bus", "polygon", 4))
+    assert facts.labels == (
+        ("car", "/annotations/0/label"),
+        ("bus", "/annotations/4/label"),
+        ("Car", "/annotations/5/label"),
+        ("street", "/label"),
+    )
+    assert (facts.file_id, facts.name, facts.scene_id, facts.frame_number, facts.size) == (
+        "a" * 24,
+        "/day/f.jpg",
+        "b" * 24,
+        3,
+        (4, 2),
+    )
+    # Not a frame of a scene: no tracks; an annotations value that is not an array: no labels.
+    image = {**frame, "scene_id": "not an object id"}
+    assert facts_of_document(image) == facts._replace(scene_id=None, tracks=())
+    assert facts_of_document({**frame, "annotations": {"0": {"label": "car"}}}).labels == (
+        ("street", "/label"),
+    )
+
+
+def test_each_other_spelling_of_a_label_is_reported_every_time_the_first_never():
+    files = [["car", "bus"], ["CAR", "car"], ["bus", " car ", "CAR"], ["car", "Bus"]]
+    export = Export()
+    found = []
+    for number, labels in enumerate(files):
+        document = {"annotations": [{"label": label} for label in labels]}
+        item = Item(f"f{number}.json", data=json.dumps(document).encode(), file=f"f{number}.json")
+        report = export.add(check_item(item, Options(dataset=True), 1 << 20))
+        found += [(report.path, d.pointer) for d in report.diagnostics if d.rule == "dataset.label-case"]
+    assert found == [
+        ("f1.json", "/annotations/0/label"),
+        ("f2.json", "/annotations/1/label"),
+        ("f2.json", "/annotations/2/label"),
+        ("f3.json", "/annotations/1/label"),
+    ]
+
+
 # --- One planted fault.
 
 
