@@ -773,3 +773,59 @@ def test_unknown_properties_learned_are_bounded():
         passed.append(_fast.clean_bytes(data, None, tolerate=frozenset(ignore))[0])
     assert len(_fast._LEARNED[frozenset(ignore)]) <= _fast._MAX_LEARNED
     assert passed[0] and not passed[-1]
+
+
+@pytest.mark.parametrize(
+    "instance", [None, True, 0, 1, -3, 2**70, 1.0, 1.5, float("inf"), "", "x", [], [1], {}, {"a": 1}, (1,)]
+)
+def test_the_reference_answers_types_as_jsonschema_does(instance):
+    """_validator.type_ answers at once for the types of a parsed document: whatever the instance and
+    the types asked for, it says what python-jsonschema's own keyword says."""
+    from jsonschema import _keywords as standard
+
+    from aimmo_gt._validator import type_, validator_class
+
+    validator = validator_class(True)({})
+    names = ["string", "integer", "number", "object", "array", "boolean", "null"]
+    for types in [*names, *([a, b] for a in names for b in names if a < b), []]:
+        ours = [e.message for e in type_(validator, types, instance, {})]
+        theirs = [e.message for e in standard.type(validator, types, instance, {})]
+        assert ours == theirs, types
+
+
+@pytest.mark.parametrize("profile", ["image", "pointcloud", "video"])
+def test_points_of_failing_annotations_are_checked_against_the_image_the_reference_sees(profile):
+    """The explainer leaves unchecked the points of a failing annotation that lie within the image the
+    reference sees (the document's size, whatever the profile); a point outside is reported."""
+    document = load_json(FIXTURES / "valid" / "vendor-bbox.json")
+    first = document["annotations"][0]
+    first["label"] = ""  # the annotation fails...
+    kept = _explain._clean_points(document, [0], frozenset())
+    assert kept == [first["points"]]  # ... and its points are proven
+    first["points"][1][0] = document["metadata"]["width"] + 5  # the corner to the right, outside
+    first["points"][2][0] = document["metadata"]["width"] + 5
+    assert _explain._clean_points(document, [0], frozenset()) == []
+    assert _explain._clean_points(document, [0], frozenset({"geometry.within-image"})) == [first["points"]]
+    found = _explained_alike(document, json.dumps(document).encode(), profile)
+    assert ("geometry.within-image", "/annotations/0/points/1") in rule_pointers(found)
+    assert ("schema.minLength", "/annotations/0/label") in rule_pointers(found)
+
+
+def test_a_mask_bound_of_an_integer_beyond_a_float_beside_a_float_corner():
+    """mask.area on a bound mixing a whole float and an integer beyond a float's range: compared in
+    integers (the fuzz found an OverflowError), the same in both engines."""
+    from aimmo_gt._geometry import mask_areas
+
+    assert mask_areas(0, 0.0, 10**320, 0) == (0, 10**320 + 1)
+    assert mask_areas(0.0, 1, 2.0, 3) == (4, 9)
+    document = load_json(FIXTURES / "valid" / "vendor-bbox.json")
+    document["metadata"] = {"width": 1, "height": 1}
+    document["annotations"] = [
+        {"id": "1-00000000-0000-0000-0000-000000000000", "type": "segmentation_mask", "label": "0"}
+        | {"attributes": {}, "mask": "1T", "bound": [[10**320, 0.0], [0, 0]]}
+    ]
+    found = rule_pointers(check(document, "image-pixel", engine="reference").diagnostics)
+    assert ("json.number-range", "/annotations/0/bound/0/0") in found
+    from aimmo_gt._validator import document_diagnostics
+
+    assert document_diagnostics(document, "image-pixel")  # the reference alone, no exception

@@ -128,12 +128,7 @@ def decoder(
     (unknown ones, for a user who ignores them) are taken on the document and on every annotation
     whose type does not have them, as fields of any JSON value (`_extra_keys` checks them)."""
     _String1 = str if "schema.minLength" in tolerate else globals()["_String1"]
-    if "geometry.within-image" in tolerate:
-        size = None
-    if size is None:
-        x = y = _number()
-    else:
-        x, y = _number(ge=0, le=size[0]), _number(ge=0, le=size[1])
+    x, y = _coordinates(size, tolerate)
     point = tuple[x, y]
     #: A mask bound's corner is [y, x] (withinImage "bound"): y first, as AIMMO's annotator writes it.
     corner = tuple[y, x]
@@ -252,6 +247,20 @@ def decoder(
         parent_tags: Union[list[str], UnsetType] = UNSET  # noqa: UP007
 
     return msgspec.json.Decoder(widened(Document, extra))
+
+
+def _coordinates(size: tuple[int, int] | None, tolerate: frozenset[str]):
+    """The types of a point's x and y: within `size` (withinImage "point"), or anywhere."""
+    if size is None or "geometry.within-image" in tolerate:
+        return _number(), _number()
+    return _number(ge=0, le=size[0]), _number(ge=0, le=size[1])
+
+
+@lru_cache(maxsize=64)
+def points_type(size: tuple[int, int] | None, tolerate: frozenset[str] = _NOTHING):
+    """A list of points as `decoder(size, tolerate)` types an annotation's (defs/point.json)."""
+    x, y = _coordinates(size, tolerate)
+    return list[tuple[x, y]]
 
 
 def widened(cls, extra: frozenset[str], tag: str | None = None):

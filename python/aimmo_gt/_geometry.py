@@ -59,5 +59,7 @@ def mask_areas(y1: float, x1: float, y2: float, x2: float) -> tuple[float, int |
         return math.inf, None
     exclusive = math.ceil(width) * math.ceil(height)
     if all(isinstance(v, int) or v.is_integer() for v in (y1, x1, y2, x2)):
-        return exclusive, int((x2 - x1 + 1) * (y2 - y1 + 1))
+        # In integers: a float side beside an integer of hundreds of digits would overflow a float.
+        top, left, bottom, right = map(int, (y1, x1, y2, x2))
+        return exclusive, (right - left + 1) * (bottom - top + 1)
     return exclusive, None

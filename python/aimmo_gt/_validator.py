@@ -110,10 +110,13 @@ def properties(validator, properties, instance, schema) -> Iterator[ValidationEr
 #: The `validator` of an error raised by a `false` subschema.
 NOT_ALLOWED = "false"
 
-#: (an array of the document being checked, the indices of the items to check, ascending): `items`
-#: checks only those items of that array. Set by `document_diagnostics(only=...)` for the fast
+#: (an array of the document being checked, the indices of the items to check, ascending; id -> an
+#: array none of whose items is to be checked): `items` checks only those items of the first array,
+#: none of the others'. Set by `document_diagnostics(only=..., clean_items=...)` for the fast
 #: explainer (_explain.py), which proves the other items clean; None: every item, as the standard.
-ONLY_ITEMS: ContextVar[tuple[list, Sequence[int]] | None] = ContextVar("ONLY_ITEMS", default=None)
+ONLY_ITEMS: ContextVar[tuple[list, Sequence[int], dict[int, list]] | None] = ContextVar(
+    "ONLY_ITEMS", default=None
+)
 
 
 #: (the document being checked, the names of its properties to check): `properties` checks only those
@@ -125,10 +128,16 @@ ONLY_PROPERTIES: ContextVar[tuple[dict, frozenset[str]] | None] = ContextVar("ON
 def items(validator, items, instance, schema) -> Iterator[ValidationError]:
     """As the standard keyword, but only the items ONLY_ITEMS names when it is set for this array."""
     only = ONLY_ITEMS.get()
-    if only is None or instance is not only[0] or "prefixItems" in schema or items is False:
+    chosen: Sequence[int] | None = None
+    if only is not None and "prefixItems" not in schema and items is not False:
+        if instance is only[0]:
+            chosen = only[1]
+        elif only[2].get(id(instance)) is instance:
+            chosen = ()
+    if chosen is None:
         yield from standard.items(validator, items, instance, schema)  # type: ignore[func-returns-value, misc]
         return
-    for index in only[1]:
+    for index in chosen:
         yield from validator.descend(instance[index], items, path=index)
 
 
@@ -210,6 +219,31 @@ def _dispatch(all_of: list) -> tuple[str, dict[str, int]] | None:
     return found
 
 
+#: The JSON type of each Python type a parsed document holds (a float may be an integer too: it
+#: goes to the standard keyword unless a number is allowed).
+_JSON_TYPES = {
+    str: "string",
+    dict: "object",
+    list: "array",
+    bool: "boolean",
+    type(None): "null",
+    float: "number",
+}
+
+
+def type_(validator, types, instance, schema) -> Iterator[ValidationError]:
+    """As the standard keyword, answering at once for the types of a parsed document (the type
+    checker's look-ups cost a tenth of the reference engine's time); anything else is the
+    standard's to decide."""
+    kind = "integer" if type(instance) is int else _JSON_TYPES.get(type(instance))
+    if kind is not None:
+        if types == kind or (isinstance(types, list) and kind in types):
+            return
+        if kind == "integer" and (types == "number" or (isinstance(types, list) and "number" in types)):
+            return
+    yield from standard.type(validator, types, instance, schema)  # type: ignore[func-returns-value, misc]
+
+
 def pattern(validator, pattern, instance, schema) -> Iterator[ValidationError]:
     """As the standard keyword, except beside one of our formats: there the pattern states the format
     for engines that do not assert formats (_formats.PATTERNS), and the format's diagnostic says more."""
@@ -288,6 +322,7 @@ def _create(vocabulary: bool):
     table["items"] = items
     table["allOf"] = allOf
     table["$ref"] = ref
+    table["type"] = type_
     if vocabulary:
         table.update((name, keyword.check) for name, keyword in KEYWORDS.items())
         table["pattern"] = pattern
@@ -738,6 +773,7 @@ def document_diagnostics(
     inferred: bool = False,
     only: Sequence[int] | None = None,
     fields: Collection[str] | None = None,
+    clean_items: Collection[list] = (),
 ) -> list[Diagnostic]:
     """Every diagnostic for a parsed document against a profile (None: the union of all types) and a
     purpose (PURPOSES). `inferred`: the profile was inferred from the document, so the diagnostics
@@ -749,11 +785,16 @@ def document_diagnostics(
 
     `fields`: the names of the document's properties to check; the others must be known to have
     nothing to report (the fast explainer proves it of all but `annotations`). The document's own
-    keywords (required, unknown properties...) are checked as usual."""
+    keywords (required, unknown properties...) are checked as usual.
+
+    `clean_items`: arrays of the document whose items must be known to have nothing to report (the
+    points of an annotation to check, which the fast explainer proves within the image); their own
+    keywords (lengths, bbox corners) are checked as usual."""
     token = IMAGE_SIZE.set(image_size(document))
     annotations = document.get("annotations") if isinstance(document, dict) else None
     restrict = only is not None and isinstance(annotations, list)
-    limit = ONLY_ITEMS.set((annotations, only) if restrict else None)  # type: ignore[arg-type]
+    skipped = {id(array): array for array in clean_items}
+    limit = ONLY_ITEMS.set((annotations, only, skipped) if restrict else None)  # type: ignore[arg-type]
     named = fields is not None and isinstance(document, dict)
     chosen = ONLY_PROPERTIES.set((document, frozenset(fields)) if named else None)  # type: ignore[arg-type]
     try:
