@@ -513,7 +513,7 @@ def _export(args: argparse.Namespace, ontology=None):
         label_case=not args.ontology,
         resources=args.resources,
         ontology=ontology,
-        positions=True,
+        positions=REPORTERS[args.format].positions,  # re-read files only for a format that shows places
         max_bytes=args.max_bytes,
     )
 

@@ -264,8 +264,11 @@ def _position_of(text: str, offset: int) -> Position:
 
 def test_positions_are_looked_for_only_when_the_format_prints_them(cli, tmp_path, image, scanned):
     (tmp_path / "b.json").write_text(json.dumps(_bad(image)))
+    # Whole-export diagnostics too (c.json repeats b.json's file_id and name): c.json is read again.
+    (tmp_path / "c.json").write_text(json.dumps(image))
     for format in ("text", "json", "sarif", "github", "gitlab", "junit"):
         scanned.clear()
-        run = cli("validate", "--no-dataset", "--format", format, tmp_path)
-        assert "schema.minLength" in run.out
-        assert scanned == ([] if format == "junit" else [["/annotations/0/label"]]), format
+        run = cli("validate", "--format", format, tmp_path)
+        assert "schema.minLength" in run.out and "dataset.duplicate-file-id" in run.out
+        expected = [["/annotations/0/label"], ["/file_id", "/filename"]]
+        assert scanned == ([] if format == "junit" else expected), format
