@@ -12,13 +12,13 @@ import sys
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import fields, replace
+from dataclasses import replace
 from itertools import islice
-from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
-from ._check import FileReport, Options, check_batch, check_item
+from ._check import FileReport, Options, check_item
 from ._diagnostics import Diagnostic
+from ._runner import ITEM_FIELDS, item_row, report_rows
 from ._walk import Item, is_url
 
 if TYPE_CHECKING:
@@ -151,12 +151,7 @@ _QUIET = {
 }
 
 
-#: Items and reports travel as tuples of their fields: a slotted dataclass is pickled field by field
-#: by Python code, a tuple by C, and a run sends tens of thousands of them.
-_ITEM_FIELDS = tuple(field.name for field in fields(Item))
-_item_row = attrgetter(*_ITEM_FIELDS)
-_report_row = attrgetter(*(field.name for field in fields(FileReport)))
-_PATH, _URL = _ITEM_FIELDS.index("path"), _ITEM_FIELDS.index("url")
+_PATH, _URL = ITEM_FIELDS.index("path"), ITEM_FIELDS.index("url")
 
 
 def _item(row: tuple, cwd: str) -> Item:
@@ -179,7 +174,7 @@ def check_rows(cwd: str, rows: bytes, options: Options, max_bytes: int) -> tuple
     items = [_item(row, cwd) for row in pickle.loads(rows)]
     reports: list[tuple] = []
     for first in range(0, len(items), READ_BATCH):
-        reports += map(_report_row, check_batch(items[first : first + READ_BATCH], options, max_bytes))
+        reports += report_rows(items[first : first + READ_BATCH], options, max_bytes)
     return time.thread_time() - start, pickle.dumps(reports, pickle.HIGHEST_PROTOCOL)
 
 
@@ -231,7 +226,7 @@ def run(
         while True:
             while len(window) < threads * WINDOW_PER_THREAD and (chunk := list(islice(iterator, sizer.size))):
                 # Pickled here: Dask would look for tasks inside every row of a list it is given.
-                rows = pickle.dumps(list(map(_item_row, chunk)), pickle.HIGHEST_PROTOCOL)
+                rows = pickle.dumps(list(map(item_row, chunk)), pickle.HIGHEST_PROTOCOL)
                 window.append((chunk, client.submit(check_rows, cwd, rows, options, max_bytes, pure=False)))
             if not window:
                 return
@@ -261,7 +256,7 @@ def _one_by_one(
     reports = []
     for item in chunk:
         for attempt in range(2):
-            row = pickle.dumps([_item_row(item)], pickle.HIGHEST_PROTOCOL)
+            row = pickle.dumps([item_row(item)], pickle.HIGHEST_PROTOCOL)
             future = client.submit(check_rows, cwd, row, options, max_bytes, pure=False)
             try:
                 [report] = pickle.loads(future.result()[1])

@@ -10,8 +10,10 @@ import os
 import signal
 import sys
 from collections import deque
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator, Sequence
+from dataclasses import fields
 from itertools import chain, islice
+from operator import attrgetter
 
 # Options, FileReport and check_item are imported from here by code written before _check existed.
 from ._check import FileReport, Options, check_batch, check_item  # noqa: F401
@@ -25,6 +27,24 @@ BATCH = 32
 BATCH_BYTES = 1 << 20
 #: Batches in flight per worker: bounds memory (reports wait in order) while keeping workers busy.
 WINDOW_PER_JOB = 4
+
+
+#: Items and reports travel between processes (the pool here, Dask's workers) as tuples of their
+#: fields: a slotted dataclass is pickled and unpickled field by field by Python code, a tuple by C,
+#: and the one process that hands out the work and writes the report receives tens of thousands.
+ITEM_FIELDS = tuple(field.name for field in fields(Item))
+item_row = attrgetter(*ITEM_FIELDS)
+report_row = attrgetter(*(field.name for field in fields(FileReport)))
+
+
+def report_rows(items: Sequence[Item], options: Options, max_bytes: int) -> list[tuple]:
+    """The reports of `items` as rows (`FileReport(*row)` is the report)."""
+    return list(map(report_row, check_batch(items, options, max_bytes)))
+
+
+def _check_rows(rows: list[tuple], options: Options, max_bytes: int) -> list[tuple]:
+    """A pool task: items as rows in, their reports as rows out."""
+    return report_rows([Item(*row) for row in rows], options, max_bytes)
 
 
 def default_jobs() -> int:
@@ -94,18 +114,19 @@ def run(
 
     def submit(batch: list[Item]):
         nonlocal pool
+        rows = list(map(item_row, batch))
         try:
-            return pool.submit(check_batch, batch, options, max_bytes)
+            return pool.submit(_check_rows, rows, options, max_bytes)
         except BrokenProcessPool:  # a worker died: its batches are checked apart, the run goes on
             _stop(pool)
             pool = _start_pool(jobs)
-            return pool.submit(check_batch, batch, options, max_bytes)
+            return pool.submit(_check_rows, rows, options, max_bytes)
         except OSError as error:  # fork failed (too many processes, no memory)
             raise WorkerStartError(jobs, error) from None
 
     def collect(future, batch: list[Item]) -> list[FileReport]:
         try:
-            return future.result()
+            return [FileReport(*row) for row in future.result()]
         except BrokenProcessPool:
             return _apart(batch, options, max_bytes)
 

@@ -136,3 +136,23 @@ def test_the_report_written_inside_the_export_is_not_walked(cli, tmp_path, image
     assert [entry["path"] for entry in __import__("json").loads(report.read_text())["files"]] == [
         str(tmp_path / "a.json")
     ]
+
+
+def test_regular_files_in_a_directory_are_found_without_a_stat_each(tmp_path, monkeypatch):
+    # One stat per file was a tenth of the time of a clean run in the process that hands out the
+    # work: the directory's entries say which names are regular files.
+    import aimmo_gt._walk as walk
+
+    for number in range(50):
+        (tmp_path / "d" / f"{number:02}").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "d" / f"{number:02}" / "a.json").write_bytes(b"{}")
+        (tmp_path / f"{number:02}.json").write_bytes(b"{}")
+    stats = []
+    real = os.stat
+    monkeypatch.setattr(walk.os, "stat", lambda *args, **kwargs: stats.append(args) or real(*args, **kwargs))
+
+    items = list(walk.Walker(max_bytes=1 << 20).items([str(tmp_path)]))
+
+    assert len(items) == 100
+    assert [item.display for item in items[:2]] == [str(tmp_path / "00.json"), str(tmp_path / "01.json")]
+    assert len(stats) == 2 + 51  # the root (is it a directory? then its inode) and each directory below
