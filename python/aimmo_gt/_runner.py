@@ -20,9 +20,14 @@ from ._check import FileReport, Options, check_batch, check_item  # noqa: F401
 from ._diagnostics import Diagnostic
 from ._walk import Item
 
-#: Items sent to a worker at once: large enough that inter-process overhead stays small next to
-#: checking, small enough that a slow file does not hold many finished ones back.
+#: Items sent to a worker at once at first: the first reports come soon, and a few dozen files already
+#: use every worker. Each batch after is twice as large, up to MAX_BATCH.
 BATCH = 32
+#: Items sent to a worker at once at most: large enough that the inter-process overhead, paid by the
+#: one process that also walks the folders and writes the report, stays small next to checking (a
+#: batch of 32 small files cost it a third as much again as their reports did), small enough that a
+#: slow file does not hold many finished ones back.
+MAX_BATCH = 256
 #: Bytes of documents read ahead (JSON Lines, stdin) per batch: a batch of large lines holds one.
 BATCH_BYTES = 1 << 20
 #: Batches in flight per worker: bounds memory (reports wait in order) while keeping workers busy.
@@ -75,12 +80,14 @@ def _worker_init() -> None:
 def _batches(items: Iterable[Item]) -> Iterator[list[Item]]:
     batch: list[Item] = []
     size = 0
+    limit = BATCH
     for item in items:
         batch.append(item)
         size += _size(item)
-        if len(batch) >= BATCH or size >= BATCH_BYTES:
+        if len(batch) >= limit or size >= BATCH_BYTES:
             yield batch
             batch, size = [], 0
+            limit = min(2 * limit, max(MAX_BATCH, BATCH))
     if batch:
         yield batch
 
