@@ -357,13 +357,13 @@ class Walker:
             return
         yield from self._walk(root, {(info.st_dev, info.st_ino): root})
 
-    def _listing(self, directory: str) -> list[tuple[str, bool, bool]] | Item:
-        """The sorted names in a directory, each with whether its entry is a directory (known without
-        a stat, which fails for a path longer than PATH_MAX) and whether it is a regular file (not a
-        link); or the item reporting why it cannot be read."""
+    def _listing(self, directory: str) -> list[tuple[str, int]] | Item:
+        """The sorted names in a directory, each with what its entry is (_DIRECTORY, _FILE or 0 for
+        anything else, known without a stat, which fails for a path longer than PATH_MAX); or the item
+        reporting why it cannot be read."""
         try:
             with os.scandir(directory) as entries:
-                return sorted((entry.name, *_entry_kind(entry)) for entry in entries)
+                return sorted((entry.name, _entry_kind(entry)) for entry in entries)
         except OSError as error:
             return _unreadable(printable(directory), _os_message(error))
 
@@ -374,7 +374,7 @@ class Walker:
         if isinstance(listing, Item):
             yield listing
             return
-        stack: list[tuple[str, tuple[int, int] | None, Iterator[tuple[str, bool, bool]]]] = [
+        stack: list[tuple[str, tuple[int, int] | None, Iterator[tuple[str, int]]]] = [
             (root, None, iter(listing))
         ]
         while stack:
@@ -385,11 +385,12 @@ class Walker:
                 if key is not None:
                     del ancestors[key]
                 continue
-            name, entry_is_dir, entry_is_file = entry
+            name, kind = entry
+            entry_is_dir = kind == _DIRECTORY
             path = os.path.join(directory, name)
             if self.excluded(path):
                 continue
-            if entry_is_file and not self.skip and len(path) < _SHORT_PATH:
+            if kind == _FILE and not self.skip and len(path) < _SHORT_PATH:
                 # A regular file (the directory's entry says so, without a stat: one per file was
                 # a tenth of a clean run's time in the process that hands out the work), with no file
                 # to skip and a path far from PATH_MAX: what the stat below would have found.
@@ -436,9 +437,14 @@ class Walker:
 _SHORT_PATH = 256
 
 
-def _entry_kind(entry: os.DirEntry) -> tuple[bool, bool]:
-    """Whether a directory entry is a directory, and whether it is a regular file (neither follows a link)."""
+#: What a directory entry is, when not a symbolic link (one small int: a listing holds one per name).
+_DIRECTORY, _FILE = 1, 2
+
+
+def _entry_kind(entry: os.DirEntry) -> int:
     try:
-        return entry.is_dir(follow_symlinks=False), entry.is_file(follow_symlinks=False)
+        if entry.is_dir(follow_symlinks=False):
+            return _DIRECTORY
+        return _FILE if entry.is_file(follow_symlinks=False) else 0
     except OSError:
-        return False, False
+        return 0
