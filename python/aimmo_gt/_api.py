@@ -235,9 +235,10 @@ def validate_export(
     and paths that can hold several documents (several paths, a directory, a URL, an archive, JSON
     Lines), the whole-export rules (`dataset.*`) run too, as in `aimmo-gt validate`: a file's report
     carries what it earned against the files before it; `resources` (a GT upload's resource folder)
-    adds `upload.no-resource`/`upload.no-gt-file`. What is known only once every file was read
-    (frame gaps, `dataset.unused` on the ontology file, resource files without a GT file) follows
-    the last file, as reports carrying only those diagnostics, so such a report's path can come twice.
+    adds `upload.no-resource`/`upload.no-gt-file` (NotADirectoryError when it is no folder). What
+    is known only once every file was read (frame gaps, `dataset.unused` on the ontology file,
+    resource files without a GT file) follows the last file, as reports carrying only those
+    diagnostics, so such a report's path can come twice.
     """
     from ._runner import run
     from ._walk import DEFAULT_MAX_BYTES, Walker, is_export
@@ -247,6 +248,9 @@ def validate_export(
     problem = selector_problem(warn, ignore)
     if problem:
         raise ValueError(problem)
+    if resources is not None and not os.path.isdir(resources):
+        # As the CLI's usage error: a missing folder would make every GT file's resource "missing".
+        raise NotADirectoryError(f"resources {os.fspath(resources)!r} is not a directory")
     limit = DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
     storage = dict(storage_options or {})
     loaded = _ontology(ontology)

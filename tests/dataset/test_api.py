@@ -71,3 +71,8 @@ def test_one_file_alone_is_no_export():
 def test_validate_export_checks_its_selectors():
     with pytest.raises(ValueError, match=r"geometry\.bboxx"):
         list(aimmo_gt.validate_export([str(EXPORTS)], ignore=["geometry.bboxx"]))
+
+
+def test_a_resource_folder_that_is_none_is_an_error_not_a_missing_resource_per_file(tmp_path):
+    with pytest.raises(NotADirectoryError, match="is not a directory"):
+        list(aimmo_gt.validate_export([str(EXPORTS / "upload-folder" / "gt")], resources=str(tmp_path / "x")))
