@@ -241,7 +241,7 @@ def validate_export(
     diagnostics, so such a report's path can come twice.
     """
     from ._runner import run
-    from ._walk import DEFAULT_MAX_BYTES, Walker, is_export
+    from ._walk import DEFAULT_MAX_BYTES, Walker
 
     paths = list(paths)
     warn, ignore = _selectors("warn", warn), _selectors("ignore", ignore)
@@ -254,21 +254,19 @@ def validate_export(
     limit = DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
     storage = dict(storage_options or {})
     loaded = _ontology(ontology)
-    export = None
-    whole = dataset and is_export(paths, jsonl)
-    if whole or resources is not None:
-        from ._dataset import Export
+    from ._dataset import export_of_run
 
-        export = Export(
-            warn=warn,
-            ignore=ignore,
-            strict=strict,
-            dataset=whole,
-            label_case=loaded is None,  # DECISIONS.md: an ontology names the labels
-            resources=resources,
-            ontology=loaded,
-            max_bytes=limit,
-        )
+    export = export_of_run(
+        paths,
+        jsonl=jsonl,
+        dataset=dataset,
+        resources=resources,
+        ontology=loaded,
+        warn=warn,
+        ignore=ignore,
+        strict=strict,
+        max_bytes=limit,
+    )
     options = Options(
         profile,
         warn,

@@ -23,7 +23,7 @@ from ._output import Guarded, ReportWriteError, output_is_input
 from ._reporters import REPORTERS, Summary, tool_version
 from ._rules import RULES
 from ._runner import Options, WorkerStartError, default_jobs, run
-from ._walk import Walker, is_export, is_url
+from ._walk import Walker, is_url
 
 #: Exit statuses: a contract (tests/cli/test_exit_codes.py asserts each).
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -499,20 +499,17 @@ def _dataset_options(command: argparse.ArgumentParser) -> None:
 
 def _export(args: argparse.Namespace, ontology=None):
     """The whole-export reducer the run asks for, or None."""
-    dataset = args.dataset and is_export(args.paths, args.jsonl)
-    if not dataset and args.resources is None:
-        return None
-    from ._dataset import Export
+    from ._dataset import export_of_run
 
-    return Export(
+    return export_of_run(
+        args.paths,
+        jsonl=args.jsonl,
+        dataset=args.dataset,
+        resources=args.resources,
+        ontology=ontology,
         warn=args.warn,
         ignore=args.ignore,
         strict=args.strict,
-        dataset=dataset,
-        # DECISIONS.md: dataset.label-case is for an export without an ontology (which names the labels).
-        label_case=not args.ontology,
-        resources=args.resources,
-        ontology=ontology,
         positions=REPORTERS[args.format].positions,  # re-read files only for a format that shows places
         max_bytes=args.max_bytes,
     )

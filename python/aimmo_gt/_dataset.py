@@ -23,7 +23,7 @@ import stat
 import sys
 import weakref
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise, repeat
 from operator import attrgetter, itemgetter
@@ -872,3 +872,38 @@ class Export:
                 yield FileReport(path, passes(found, self.strict), None, False, found, (), path, 1), None
         if self.reread is not None:
             self.reread.close()
+
+
+def export_of_run(
+    paths: Sequence[str],
+    *,
+    jsonl: bool = False,
+    dataset: bool = True,
+    resources: str | None = None,
+    ontology: Ontology | None = None,
+    warn: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+    strict: bool = False,
+    positions: bool = False,
+    max_bytes: int = 1 << 28,
+) -> Export | None:
+    """The whole-export reducer a run over `paths` asks for (`aimmo-gt validate`, `validate_export`),
+    or None: the dataset rules when `dataset` and the paths can hold several documents, the upload's
+    folder rule with `resources`."""
+    from ._walk import is_export
+
+    whole = dataset and is_export(paths, jsonl)
+    if not whole and resources is None:
+        return None
+    return Export(
+        warn=warn,
+        ignore=ignore,
+        strict=strict,
+        dataset=whole,
+        # DECISIONS.md: dataset.label-case is for an export without an ontology (which names the labels).
+        label_case=ontology is None,
+        resources=resources,
+        ontology=ontology,
+        positions=positions,
+        max_bytes=max_bytes,
+    )
