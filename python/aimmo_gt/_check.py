@@ -34,6 +34,7 @@ from ._walk import Item, read_file
 if TYPE_CHECKING:
     from ._dataset import Facts
     from ._explain import Proof
+    from ._fast import Verdict
     from ._loading import Position
     from ._ontology import Ontology
 
@@ -268,18 +269,18 @@ def _diagnose(
 
 
 def _quick_load(
-    data: bytes, options: Options, tolerate: frozenset[str], decoded: object
+    data: bytes, options: Options, tolerate: frozenset[str], verdict: Verdict | None
 ) -> tuple[dict, Proof] | None:
-    """The document and what the fast engine proves of it (from `decoded`, its decode of the text,
-    when its types took it), decoded in C when the loader would have nothing to say about the text
-    (_explain.load); None when the loader must read it."""
+    """The document and what the fast engine proves of it (from `verdict`, what it found of the
+    text), decoded in C when the loader would have nothing to say about the text (_explain.load);
+    None when the loader must read it."""
     from . import _explain
 
     document = _explain.load(data)
     if document is None:
         return None
     profile = infer_profile(document) if options.profile is None else options.profile
-    proof = _explain.prove(document, profile, tolerate, options.purpose, decoded)
+    proof = _explain.prove(document, profile, tolerate, options.purpose, verdict)
     if not _explain.loader_agrees(data, document, proof.failing):
         return None
     return document, proof
@@ -407,9 +408,10 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
             return report(*_tuned(problems, (None,) * len(problems), options))
     fast = _fast(options.engine)
     tolerate = _tolerated(fast, options) if fast is not None else frozenset()
-    decoded = None
+    verdict = None
     if fast is not None:
-        clean, profile, decoded = fast.decode_clean(data, options.profile, options.purpose, tolerate)
+        verdict = fast.decode_verdict(data, options.profile, options.purpose, tolerate)
+        clean, profile, decoded = verdict.clean, verdict.profile, verdict.document
         project = _ontology_of_decoded(options.ontology, decoded) if clean else None
         if project is not None:
             found, _ = _tuned(project, (None,) * len(project), options)
@@ -420,7 +422,7 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
     from ._loading import load_positioned
 
     try:
-        quick = _quick_load(data, options, tolerate, decoded) if fast is not None else None
+        quick = _quick_load(data, options, tolerate, verdict) if fast is not None else None
     except Exception:  # a surprise in the fast path costs speed, never a verdict: the loader reads it
         quick = None
     document: object

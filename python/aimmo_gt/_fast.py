@@ -28,7 +28,7 @@ import re
 from functools import lru_cache, partial
 from itertools import compress, filterfalse, repeat
 from operator import and_, attrgetter, eq, gt, is_, itemgetter, le, not_, sub
-from typing import Annotated, Any, ClassVar, Union
+from typing import Annotated, Any, ClassVar, NamedTuple, Union
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
@@ -743,10 +743,36 @@ def decode_clean(
     """As `clean_bytes`, plus the decoded document (its structs: the ontology layer reads types,
     labels and attributes there instead of parsing the file again), clean or not, when msgspec's
     types took the whole of it (else None): the fast explainer starts from it."""
+    verdict = decode_verdict(data, profile, purpose, tolerate)
+    return verdict.clean, verdict.profile if verdict.clean else None, verdict.document
+
+
+class Verdict(NamedTuple):
+    """What the fast engine found of a file's bytes (`decode_verdict`)."""
+
+    #: True when the loader and the reference would report nothing (but diagnostics of tolerated rules).
+    clean: bool
+    #: The profile used when clean; when not, the profile the document fits but for `failing`.
+    profile: str | None
+    #: The decoded document (its structs) when msgspec's types took the whole of it, else None.
+    document: object
+    #: When not clean and known: the indices (ascending) of the annotations that fail, each alone,
+    #: what their types cannot say, in a document whose other fields and whose rules between
+    #: annotations pass under `profile` (so the fast explainer needs no second pass); else None.
+    failing: list[int] | None = None
+    #: When msgspec's types refused the text in an annotation: its index (every one before it was
+    #: taken), a hint for the fast explainer; else None.
+    refused: int | None = None
+
+
+def decode_verdict(
+    data: bytes, profile: str | None, purpose: str = "export", tolerate: frozenset[str] = _NOTHING
+) -> Verdict:
+    """`decode_clean`'s answer, with what the semantic pass found of a document it does not pass."""
     try:
         return _clean_bytes(data, profile, purpose, tolerate)
     except Exception:  # a surprise here must cost speed, never a verdict: the reference decides
-        return False, None, None
+        return Verdict(False, None, None)
 
 
 def clean_document(
@@ -761,14 +787,24 @@ def clean_document(
 
 
 def _decode(data: bytes, size: tuple[int, int] | None, tolerate: frozenset[str]):
-    """(the decoded document or None, whether the failure may be the size's: a value above an upper
-    bound, which a point's bound by another size might not be)."""
+    """(the decoded document or None, msgspec's message when its types refused the text: a value
+    above an upper bound (`<=`) may be the size's, which a point's bound by another size might not be)."""
     try:
-        return _typed(lambda decoder: decoder.decode(data), size, tolerate), False
+        return _typed(lambda decoder: decoder.decode(data), size, tolerate), ""
     except msgspec.ValidationError as error:
-        return None, "<=" in str(error)
+        return None, str(error)
     except (msgspec.DecodeError, UnicodeDecodeError):
-        return None, False
+        return None, ""
+
+
+#: Where msgspec says a document's types failed, in which annotation.
+AT_ANNOTATION = re.compile(r"- at `\$\.annotations\[([0-9]+)\]")
+
+
+def _refused(message: str) -> int | None:
+    """The annotation msgspec's message names, if any."""
+    found = AT_ANNOTATION.search(message)
+    return int(found.group(1)) if found else None
 
 
 def _size(metadata) -> tuple[int, int] | None:
@@ -777,29 +813,34 @@ def _size(metadata) -> tuple[int, int] | None:
     return metadata.width, metadata.height
 
 
-def _clean_bytes(
-    data: bytes, profile: str | None, purpose: str, tolerate: frozenset[str]
-) -> tuple[bool, str | None, object]:
+def _clean_bytes(data: bytes, profile: str | None, purpose: str, tolerate: frozenset[str]) -> Verdict:
     bounds = _guess_size(data)
-    document, bounded = _decode(data, bounds, tolerate)
-    if document is None and bounds is not None and bounded:  # perhaps only the guessed size was wrong
+    document, refusal = _decode(data, bounds, tolerate)
+    guessed, first = bounds, refusal
+    if document is None and bounds is not None and "<=" in refusal:  # perhaps only the guessed size was wrong
         bounds = None
-        document, _ = _decode(data, bounds, tolerate)
+        document, refusal = _decode(data, bounds, tolerate)
     if document is None:
-        return False, None, None
+        return Verdict(False, None, None, refused=_refused(refusal))
     size = _size(document.metadata)
     if size != bounds and "geometry.within-image" not in tolerate:
+        if size is not None and size == guessed:
+            # That decode failed already: a point lies outside the image.
+            return Verdict(False, None, None, refused=_refused(first))
         # The points were bounded by another size, or by none: decode again.
-        document, _ = _decode(data, size, tolerate)
+        document, refusal = _decode(data, size, tolerate)
         if document is None:
-            return False, None, None
+            return Verdict(False, None, None, refused=_refused(refusal))
     extra = _extra_keys(document)
     if extra is None:
-        return False, None, None  # nor is the document what the loader reads
-    clean, used, keys = _clean(document, profile, size, purpose, tolerate)
-    if not clean or not _no_duplicate_keys(data, keys + extra):
-        return False, None, document
-    return True, used, document
+        return Verdict(False, None, None)  # nor is the document what the loader reads
+    found: list[int] = []
+    clean, used, keys = _clean(document, profile, size, purpose, tolerate, found)
+    if not clean:
+        return Verdict(False, used, document, sorted(set(found)) if found else None)
+    if not _no_duplicate_keys(data, keys + extra):
+        return Verdict(False, None, document)
+    return Verdict(True, used, document)
 
 
 def _clean_document(
@@ -823,10 +864,17 @@ def _clean_document(
 
 
 def _clean(
-    document, profile: str | None, size, purpose: str = "export", tolerate: frozenset[str] = _NOTHING
+    document,
+    profile: str | None,
+    size,
+    purpose: str = "export",
+    tolerate: frozenset[str] = _NOTHING,
+    found: list[int] | None = None,
 ) -> tuple[bool, str | None, int]:
     """(True, the profile used, the number of keys of the document) when the decoded document
-    passes what its types cannot say; (False, None, 0) when it does not."""
+    passes what its types cannot say; (False, None, 0) when it does not. Given `found`, the
+    semantic pass goes on past a failing annotation and puts the index of each that fails in it:
+    when it is not empty, everything else passed and (False, the profile used, 0) is returned."""
     if not _purpose_fits(purpose, document):
         return False, None, 0
     metadata = document.metadata
@@ -845,9 +893,11 @@ def _clean(
     tracks = [track for track in track_ids if track is not UNSET]
     if len(tracks) > 1 and len(set(zip(map(type, tracks), tracks, strict=True))) != len(tracks):
         return False, None, 0  # uniqueTracks: a str and an int are two tracks, as JSON values
-    extra = _semantic(annotations, kinds, present, size, tolerate)
+    extra = _semantic(annotations, kinds, present, size, tolerate, found)
     if extra is None:
         return False, None, 0
+    if found:
+        return False, used, 0
     optional = _DOCUMENT_OPTIONAL(document)
     keys = (
         _DOCUMENT_REQUIRED
