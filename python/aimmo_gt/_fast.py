@@ -26,8 +26,8 @@ import json
 import math
 import re
 from functools import lru_cache, partial
-from itertools import compress, filterfalse, repeat
-from operator import and_, attrgetter, eq, gt, is_, itemgetter, le, not_, sub
+from itertools import chain, compress, filterfalse, repeat
+from operator import add, and_, attrgetter, eq, ge, gt, is_, itemgetter, le, mul, not_, or_, sub
 from typing import Annotated, Any, ClassVar, NamedTuple, Union
 
 import msgspec
@@ -510,12 +510,28 @@ def _masks(group: list, size, tolerate) -> list[bool]:
     masks = list(map(_mask, group))
     totals = _runs_totals(masks)
     if totals is not None:
-        return list(map(_mask_fits, totals, map(_bound, group)))
+        bounds = list(map(_bound, group))
+        return _integer_masks_fit(totals, bounds) or list(map(_mask_fits, totals, bounds))
     alone = [_runs_totals([mask]) for mask in masks]  # one is not runLength: which
     return [
         each is not None and _mask_fits(each[0], bound)
         for each, bound in zip(alone, map(_bound, group), strict=True)
     ]
+
+
+def _integer_masks_fit(totals: list[int], bounds: list) -> list[bool] | None:
+    """`_mask_fits` of every mask at once, in C (no Python step per mask), when every corner of
+    every bound is an integer (the areas are then width * height, or both sides + 1: mask_areas);
+    None otherwise."""
+    corners = list(chain.from_iterable(chain.from_iterable(bounds)))
+    if set(map(type, corners)) != {int}:
+        return None
+    top, left, bottom, right = corners[0::4], corners[1::4], corners[2::4], corners[3::4]
+    heights, widths = list(map(sub, bottom, top)), list(map(sub, right, left))
+    ordered = map(and_, map(ge, widths, repeat(0)), map(ge, heights, repeat(0)))
+    exclusive = map(mul, widths, heights)
+    inclusive = map(mul, map(add, widths, repeat(1)), map(add, heights, repeat(1)))
+    return list(map(and_, ordered, map(or_, map(eq, totals, exclusive), map(eq, totals, inclusive))))
 
 
 def _mask_fits(total: int, bound) -> bool:
@@ -723,7 +739,31 @@ def _ids_ok(ids: list[str]) -> bool:
     """The format annotation-id on every id, in one match of all ids joined by newlines; the
     count of newlines proves that no id holds one of its own."""
     joined = "\n".join(ids)
+    if _plain_uuids(joined, len(ids)):
+        return True
     return joined.count("\n") == len(ids) - 1 and _ANNOTATION_IDS.fullmatch(joined) is not None
+
+
+_HEX = b"0123456789abcdefABCDEF"
+
+
+def _plain_uuids(joined: str, count: int) -> bool:
+    """True when the `count` ids joined by newlines are each a UUID (8-4-4-4-12 hex digits), the
+    ids AIMMO writes, told by slices of the text (5 times faster than the regular expression);
+    False when they may not be (the expression decides)."""
+    if len(joined) != 37 * count - 1 or not joined.isascii():
+        return False
+    text = joined.encode()
+    dashes = b"-" * count
+    return (
+        text[36::37] == b"\n" * (count - 1)
+        and text[8::37] == dashes
+        and text[13::37] == dashes
+        and text[18::37] == dashes
+        and text[23::37] == dashes
+        # The newlines and the dashes are all there is besides hex digits.
+        and len(text.translate(None, _HEX)) == 5 * count - 1
+    )
 
 
 def clean_bytes(
