@@ -526,6 +526,8 @@ def _walk_offsets(text: str, wanted: set[str]) -> dict[str, int]:
 _comma = cast("Callable[..., re.Match[bytes] | None]", re.compile(rb"[ \t\r\n]*,[ \t\r\n]*").match)
 _colon = cast("Callable[..., re.Match[bytes] | None]", re.compile(rb"[ \t\r\n]*:[ \t\r\n]*").match)
 _space = cast("Callable[..., re.Match[bytes]]", re.compile(rb"[ \t\r\n]*").match)
+#: Whether JSON spells a key with escapes (then msgspec takes it for no field name).
+_escaped = re.compile(r'[\x00-\x1f"\\]').search
 
 #: Bytes msgspec may decode for a walk, in lengths of the file: a container on the way is decoded
 #: again inside its parent (about twice the file for a GT pointer); a deep nest would cost its depth
@@ -687,7 +689,7 @@ class _BytesWalk:
         """The offsets of the first member `key` of the object at `at` and of its value, when the
         first place the key is spelled (as msgspec spells it) is that member's; else None."""
         data = self.data
-        if '"' in key or "\\" in key or any(c < " " for c in key):
+        if _escaped(key):
             return None  # not a field name msgspec takes: spelled with escapes
         spelled = _json_encode(key)
         start = data.find(spelled, at + 1, end)
@@ -808,11 +810,10 @@ def _byte_positions(data: bytes, base: int, offsets: Iterable[int]) -> list[Posi
     line, column, counted = 1, 1, base
     for index in sorted(range(len(offsets)), key=offsets.__getitem__):
         offset = offsets[index]
-        newlines = data.count(b"\n", counted, offset)
-        if newlines:
-            line += newlines
-            counted = data.rfind(b"\n", counted, offset) + 1
-            column = 1
+        after = data.rfind(b"\n", counted, offset) + 1  # memrchr: a minified file is one line
+        if after:
+            line += data.count(b"\n", counted, after)
+            counted, column = after, 1
         # An offset starts a token (an ASCII byte): the stretches decode as the whole text does.
         column += len(data[counted:offset].decode("utf-8", "replace"))
         counted = offset
