@@ -894,13 +894,28 @@ def _clean_document(
         if type(width) is int and type(height) is int:
             size = (width, height)
     try:
-        # An unknown property's value is a JSON value within the depth and range the loader takes:
-        # _check.json_value_problems checked the document before (_extra_keys is for text).
         struct = _typed(lambda decoder: msgspec.convert(document, decoder.type), size, tolerate)
     except msgspec.ValidationError:
         return False, None
+    if _extra_keys(struct) is None:
+        return False, None  # an unknown property's value nests too deep or holds a huge integer
     clean, used, _keys = _clean(struct, profile, size, purpose, tolerate)
     return clean, used
+
+
+_ENCODE, _DECODE = msgspec.json.Encoder(), msgspec.json.Decoder()
+
+
+def plain_json(document: object) -> bool:
+    """True when `document` is made of what JSON holds, as far as types go: its JSON text (msgspec's
+    encoding, in C) decodes to an equal value. A tuple, a set, NaN or an infinity, a key that is not a
+    string, bytes, a date, any other object comes back different or is not encoded; how deep it nests
+    and how large its integers are is not told here (the struct types of `clean_document` bound them,
+    and `_extra_keys` an unknown property's value)."""
+    try:
+        return _DECODE.decode(_ENCODE.encode(document)) == document
+    except Exception:  # not encodable (an object msgspec does not know, nesting beyond its limit...)
+        return False
 
 
 def _clean(
