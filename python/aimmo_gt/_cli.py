@@ -22,7 +22,7 @@ from ._api import PROFILES
 from ._output import Guarded, ReportWriteError, output_is_input
 from ._reporters import REPORTERS, Summary, tool_version
 from ._rules import RULES
-from ._runner import Options, WorkerStartError, default_jobs, run
+from ._runner import Options, WorkerStartError, collector_tuned, default_jobs, run
 from ._walk import Walker, is_url
 
 #: Exit statuses: a contract (tests/cli/test_exit_codes.py asserts each).
@@ -1035,7 +1035,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except SystemExit as exit:  # cannot happen: the command line parsed once already
             return exit.code if isinstance(exit.code, int) else EXIT_USAGE
     try:
-        return args.handler(args, args.command_parser)
+        with collector_tuned():
+            return args.handler(args, args.command_parser)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return EXIT_INTERRUPTED
