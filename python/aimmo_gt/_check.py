@@ -304,12 +304,12 @@ def _ontology_of_decoded(ontology: Ontology | None, decoded: object) -> list[Dia
 
 
 def _positions(data: bytes, found: tuple[Diagnostic, ...], options: Options) -> tuple[Position | None, ...]:
-    """Line and column of each diagnostic when asked for (a scan of the file's text)."""
+    """Line and column of each diagnostic when asked for (a walk of the file's bytes to the pointers)."""
     if not (found and options.positions):
         return (None,) * len(found)
     from ._loading import locate
 
-    known = locate(data.decode("utf-8", "replace").removeprefix("\ufeff"), {d.pointer for d in found})
+    known = locate(data, {d.pointer for d in found})
     return tuple(known.get(d.pointer) for d in found)
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import math
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 from json.decoder import scanstring  # type: ignore[attr-defined]  # json's C string scanner; not in the stubs
 from typing import cast
 
@@ -404,13 +406,15 @@ def _position(text: str, offset: int) -> Position:
     return Position(line, column)
 
 
-def locate(text: str, pointers: Collection[str]) -> dict[str, Position]:
+def locate(text: str | bytes, pointers: Collection[str]) -> dict[str, Position]:
     """Where each pointer's value (an object member: its key) starts; pointers not found are left out.
 
     `text` is one the loader read (it may hold repeated keys, each walked: the first place found is
-    given, as by `scan`). Linear in the text's length whatever the number of pointers: offsets
-    first, then lines and columns in one pass (tests/cli/test_positions.py counts the characters
-    looked at)."""
+    given, as by `scan`), or the bytes of a file: then the positions are those in its text as the
+    loader reads it (a UTF-8 byte-order mark not counted), found without decoding the file or
+    building any value when msgspec reads it (`_locate_bytes`), else as in the text. Linear in the
+    text's length whatever the number of pointers: offsets first, then lines and columns in one pass
+    (tests/cli/test_positions.py counts the characters looked at)."""
     wanted = set(pointers)
     found: dict[str, Position] = {}
     if "" in wanted:
@@ -418,6 +422,13 @@ def locate(text: str, pointers: Collection[str]) -> dict[str, Position]:
         wanted.discard("")
     if not wanted:
         return found
+    if not isinstance(text, str):
+        data = bytes(text)
+        located = _locate_bytes(data, wanted)
+        if located is not None:
+            found.update(located)
+            return found
+        text = data.decode("utf-8", "replace").removeprefix("\ufeff")
     try:
         offsets = _walk_offsets(text, wanted)
     except Exception:  # text the walk cannot read (never the loader's): the tolerant scanner says
@@ -506,6 +517,308 @@ def _walk_offsets(text: str, wanted: set[str]) -> dict[str, int]:
         if "" in inside and text[position] in "{[":
             container("", position)
     return offsets
+
+
+# --- The same walk on the bytes of a file msgspec reads: a container on the way is decoded in C as
+# its members' raw texts (msgspec.Raw: nothing built), whose lengths step from member to member.
+
+#: The separator between two members (an array's, an object's), and between a key and its value.
+_comma = cast("Callable[..., re.Match[bytes] | None]", re.compile(rb"[ \t\r\n]*,[ \t\r\n]*").match)
+_colon = cast("Callable[..., re.Match[bytes] | None]", re.compile(rb"[ \t\r\n]*:[ \t\r\n]*").match)
+_space = cast("Callable[..., re.Match[bytes]]", re.compile(rb"[ \t\r\n]*").match)
+#: Whether JSON spells a key with escapes (then msgspec takes it for no field name).
+_escaped = re.compile(r'[\x00-\x1f"\\]').search
+
+#: Bytes msgspec may decode for a walk, in lengths of the file: a container on the way is decoded
+#: again inside its parent (about twice the file for a GT pointer); a deep nest would cost its depth
+#: times the file, so past this the walk gives up and the text's walk (linear) says.
+BYTES_WALK_BUDGET = 6
+
+
+def _locate_bytes(data: bytes, wanted: set[str]) -> dict[str, Position] | None:
+    """`locate` on a file's bytes; None when msgspec cannot read them or a pointer is not found the
+    first time the walk passes its place (a repeated key may hold it further on): the text says then."""
+    base = len(_BOM) if data.startswith(_BOM) else 0
+    try:
+        offsets = _bytes_offsets(data, base, wanted)
+        if offsets is None:
+            return None
+        return dict(zip(offsets, _byte_positions(data, base, offsets.values()), strict=True))
+    except Exception:  # bytes msgspec (or this walk) cannot read: the text's walk reads what it can
+        return None
+
+
+def _bytes_offsets(data: bytes, base: int, wanted: set[str]) -> dict[str, int] | None:
+    """The byte offset of each wanted pointer, as `_walk_offsets` finds it in the text, or None."""
+    # The pointers as a tree of their parts (a pointer not starting with "/" is found nowhere).
+    tree: dict = {}
+    for pointer in wanted:
+        if pointer.startswith("/"):
+            node = tree
+            for part in pointer[1:].split("/"):
+                node = node.setdefault(part, {})
+    return _BytesWalk(data, wanted).run(tree, _space(data, base).end(), memoryview(data)[base:])
+
+
+class _Lost(Exception):
+    """A pointer is not where the walk first passes its place (a repeated key may hold it further on)."""
+
+
+class _BytesWalk:
+    """The walk of `_walk_offsets` on bytes msgspec reads. A container on the way is decoded in C as
+    its members' raw texts (msgspec.Raw: no value built), whose lengths step from member to member.
+
+    An array's members are all kept. An object decoded as a dict keeps one value per key (the last)
+    in the order of the first: what is taken from one is checked against the text (a key spelled
+    there, a value the same bytes), so a repeated key stops the walk before anything is misplaced,
+    and a member found is its key's first place."""
+
+    def __init__(self, data: bytes, wanted: set[str]) -> None:
+        self.data = data
+        self.wanted = wanted
+        self.offsets: dict[str, int] = {}
+        self.budget = BYTES_WALK_BUDGET * len(data)
+        self.arrays, self.objects = _raw_decoders()
+
+    def run(self, tree: dict, at: int, raw) -> dict[str, int] | None:
+        # Each: the tree below a container, its pointer, its offset, its raw text; an array's
+        # members when its parent's decoding gave them (else None).
+        stack: list[tuple[dict, str, int, object, list | None]] = [(tree, "", at, raw, None)]
+        try:
+            while stack:
+                node, pointer, at, raw, items = stack.pop()
+                if items is not None or self.data[at] == 0x5B:  # [
+                    stack += self.array(node, pointer, at, raw, items)
+                else:
+                    stack += self.object(node, pointer, at, raw)
+        except _Lost:
+            return None
+        return self.offsets
+
+    def spend(self, size: int) -> None:
+        self.budget -= size
+        if self.budget < 0:
+            raise _Lost  # a deep nest: the text's walk is linear
+
+    def found(self, member: str, below: dict, at: int, raw, items: list | None = None) -> list:
+        """Record a member found at `at` (its key's offset for an object member, kept by the caller);
+        the container to walk below it, if any."""
+        if not below:
+            return []
+        if self.data[at] not in b"[{" or (raw is not None and not self.data.startswith(raw, at)):
+            raise _Lost  # a scalar on the way, or another value of a repeated key
+        return [(below, member, at, raw, items)]
+
+    def array(self, node: dict, pointer: str, at: int, raw, items: list | None) -> list:
+        data = self.data
+        if items is None:
+            self.spend(len(raw))
+            items = self.arrays(raw)
+        targets = {}
+        for part, below in node.items():
+            if part.isascii() and part.isdigit() and part == str(int(part)):  # else found nowhere
+                if int(part) >= len(items):
+                    raise _Lost
+                targets[int(part)] = (f"{pointer}/{part}", below)
+        if not targets:
+            return []
+        last = max(targets)
+        first = _space(data, at + 1).end()
+        starts = {0: first}
+        if last:
+            comma = _comma(data, first + len(items[0]))
+            if comma is None:
+                raise _Lost
+            separator = comma.group()
+            sums = list(accumulate(map(len, items[:last]), initial=first))
+            if (
+                data.startswith(separator.join(items[:last]) + separator, first)
+                and data[sums[-1] + last * len(separator)] not in _WHITESPACE
+            ):
+                # One separator throughout (as every writer writes; the last one not longer): the
+                # offsets are sums.
+                starts = {index: sums[index] + index * len(separator) for index in targets}
+            else:
+                position = first
+                for index, item in enumerate(items[:last], 1):
+                    if not data.startswith(item, position):
+                        raise _Lost
+                    comma = _comma(data, position + len(item))
+                    if comma is None:
+                        raise _Lost
+                    position = starts[index] = comma.end()
+        # The members before the last wanted one are the text's; it too (items given by the parent
+        # may be those of a repeated key's other value: `{"a": [], "a": [1]}`).
+        if not data.startswith(items[last], starts[last]):
+            raise _Lost
+        below = []
+        for index, (member, under) in targets.items():
+            if member in self.wanted:
+                self.offsets[member] = starts[index]
+            below += self.found(member, under, starts[index], items[index])
+        return below
+
+    def object(self, node: dict, pointer: str, at: int, raw) -> list:
+        # The wanted members: key -> (pointer, tree below); a part no key escapes to is found nowhere.
+        targets = {}
+        for part, below in node.items():
+            key = part.replace("~1", "/").replace("~0", "~")
+            if _escape(key) == part:
+                targets[key] = (f"{pointer}/{part}", below)
+        if not targets:
+            return []
+        if len(targets) == 1:
+            [(key, (member, below))] = targets.items()
+            found = self.one_member(at, at + len(raw), key)
+            if found is not None:
+                key_at, value_at = found
+                if member in self.wanted:
+                    self.offsets[member] = key_at
+                if not below:
+                    return []
+                # Its value decoded with the object, in one pass over it.
+                array = self.data[value_at] == 0x5B
+                self.spend(len(raw))
+                value = _member_decoder(key, array)(raw).value
+                if array:
+                    return self.found(member, below, value_at, None, value)
+                return self.found(member, below, value_at, value)
+        return self.members(targets, at, raw)
+
+    def one_member(self, at: int, end: int, key: str) -> tuple[int, int] | None:
+        """The offsets of the first member `key` of the object at `at` and of its value, when the
+        first place the key is spelled (as msgspec spells it) is that member's; else None."""
+        data = self.data
+        if _escaped(key):
+            return None  # not a field name msgspec takes: spelled with escapes
+        spelled = _json_encode(key)
+        start = data.find(spelled, at + 1, end)
+        if start < 0:
+            return None
+        head = data[at:start].rstrip(b" \t\r\n")
+        if head != b"{":
+            # Where the object's members before it, closed, make an object without the key.
+            if not head.endswith(b","):
+                return None
+            self.spend(len(head))
+            try:
+                before = self.objects(head[:-1] + b"}")
+            except ValueError:  # msgspec's DecodeError: inside a string, or in a member's value
+                return None
+            if key in before:
+                return None  # spelled otherwise before
+        colon = _colon(data, start + len(spelled))
+        if colon is None:
+            return None
+        return start, colon.end()
+
+    def members(self, targets: dict, at: int, raw) -> list:
+        """The wanted members of the object at `at`, stepping over every member before them."""
+        data = self.data
+        self.spend(len(raw))
+        members = self.objects(raw)
+        order = {key: index for index, key in enumerate(members)}
+        wanted: dict[int, tuple[str, dict]] = {}
+        for key, target in targets.items():
+            if key not in order:
+                raise _Lost
+            wanted[order[key]] = target
+        last = max(wanted)
+        position = _space(data, at + 1).end()
+        below = []
+        for index, key in enumerate(members):
+            start = position
+            spelled = _json_encode(key)
+            if data.startswith(spelled, position):
+                position += len(spelled)
+            else:  # spelled otherwise (escapes): read as the file spells it
+                position = _string_end(data, position)
+                if _json_decode(data[start:position]) != key:
+                    raise _Lost  # a repeated key shifted the members
+            colon = _colon(data, position)
+            if colon is None:
+                raise _Lost
+            position = colon.end()
+            value = members[key]
+            if index in wanted:
+                member, under = wanted[index]
+                if member in self.wanted:
+                    self.offsets[member] = start
+                below += self.found(member, under, position, value)
+            if index == last:
+                return below
+            if not data.startswith(value, position):
+                raise _Lost  # another value of a repeated key
+            comma = _comma(data, position + len(value))  # also: a number's digits all stepped over
+            if comma is None:
+                raise _Lost
+            position = comma.end()
+        raise _Lost  # not reached: `last` is a member's index
+
+
+@functools.cache
+def _raw_decoders() -> tuple[Callable, Callable]:
+    """msgspec's decoders of an array and an object to their members' raw texts (made once: given
+    the type at each call, msgspec.json.decode takes as long again to look it up)."""
+    from msgspec import Raw
+    from msgspec.json import Decoder
+
+    return Decoder(list[Raw]).decode, Decoder(dict[str, Raw]).decode
+
+
+@functools.lru_cache(maxsize=256)
+def _member_decoder(key: str, array: bool) -> Callable:
+    """msgspec's decoder of an object to the raw text of its member `key` (the members of the raw
+    text when an array), skipping the others: a struct of one field named so."""
+    from msgspec import Raw, defstruct
+    from msgspec.json import Decoder
+
+    return Decoder(
+        defstruct("Member", [("value", list[Raw] if array else Raw)], rename={"value": key})
+    ).decode
+
+
+def _json_encode(value: object) -> bytes:
+    from msgspec.json import encode
+
+    return encode(value)
+
+
+def _json_decode(data: bytes) -> object:
+    from msgspec.json import decode
+
+    return decode(data)
+
+
+def _string_end(data: bytes, start: int) -> int:
+    """The offset after the JSON string starting at `start` (its closing quote not escaped)."""
+    end = start
+    while True:
+        end = data.index(b'"', end + 1)
+        backslash = end - 1
+        while data[backslash] == 0x5C:  # each run of backslashes is looked at once: before its quote
+            backslash -= 1
+        if (end - 1 - backslash) % 2 == 0:
+            return end + 1
+
+
+def _byte_positions(data: bytes, base: int, offsets: Iterable[int]) -> list[Position]:
+    """`positions` on the bytes: the line and column in the text from `base` on (the column counts
+    characters: each stretch between two offsets is decoded once, as the text decodes it)."""
+    offsets = list(offsets)
+    result: list[Position] = [Position(1, 1)] * len(offsets)
+    line, column, counted = 1, 1, base
+    for index in sorted(range(len(offsets)), key=offsets.__getitem__):
+        offset = offsets[index]
+        after = data.rfind(b"\n", counted, offset) + 1  # memrchr: a minified file is one line
+        if after:
+            line += data.count(b"\n", counted, after)
+            counted, column = after, 1
+        # An offset starts a token (an ASCII byte): the stretches decode as the whole text does.
+        column += len(data[counted:offset].decode("utf-8", "replace"))
+        counted = offset
+        result[index] = Position(line, column)
+    return result
 
 
 def positions(text: str, offsets: Iterable[int]) -> list[Position]:

@@ -272,3 +272,218 @@ def test_positions_are_looked_for_only_when_the_format_prints_them(cli, tmp_path
         assert "schema.minLength" in run.out and "dataset.duplicate-file-id" in run.out
         expected = [["/annotations/0/label"], ["/file_id", "/filename"]]
         assert scanned == ([] if format == "junit" else expected), format
+
+
+# --- locate on a file's bytes (what check_item gives it): msgspec decodes the containers on the way
+# to their members' raw texts, nothing built, and the walk steps by their lengths. It must find what
+# the token-by-token scanner finds in the text the loader reads, on any bytes; when msgspec cannot
+# read them (NaN) or a repeated key may hide a member, the text says.
+
+
+def _in_text(data: bytes, wanted: set[str]) -> dict[str, Position]:
+    """What the scanner finds in the text the loader reads (a byte-order mark not counted)."""
+    text = data.decode("utf-8", "replace").removeprefix("\ufeff")
+    offsets = _loading._scan_offsets(text, wanted - {""})
+    found = dict(zip(offsets, positions(text, offsets.values()), strict=True))
+    return {"": Position(1, 1), **found} if "" in wanted else found
+
+
+def _spaced(value, rng, ascii_only: bool) -> str:
+    """`value` written with white space of its own between each two tokens (as a hand edit leaves)."""
+
+    def space() -> str:
+        return rng.choice(["", "", " ", "\n", "\r\n", "\t", "  \n    "])
+
+    if isinstance(value, _Raw):
+        return str(value)
+    if isinstance(value, _Object | dict):
+        items = value if isinstance(value, _Object) else list(value.items())
+        members = (
+            f"{space()}{json.dumps(k, ensure_ascii=ascii_only)}{space()}:{space()}"
+            + _spaced(v, rng, ascii_only)
+            for k, v in items
+        )
+        return "{" + f"{space()},".join(members) + space() + "}"
+    if isinstance(value, list):
+        return "[" + f"{space()},".join(space() + _spaced(v, rng, ascii_only) for v in value) + space() + "]"
+    return json.dumps(value, ensure_ascii=ascii_only)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    _values().filter(lambda v: isinstance(v, list | _Object)),
+    st.sampled_from(["", " ", "\n", "\n  ", "\t", " \r\n ", "spaced"]),
+    st.booleans(),
+    st.booleans(),
+    st.randoms(use_true_random=False),
+)
+def test_the_walk_on_bytes_finds_what_the_scanner_finds(value, space, ascii_only, bom, rng):
+    text = _spaced(value, rng, ascii_only) if space == "spaced" else space + _write(value, space, ascii_only)
+    data = (b"\xef\xbb\xbf" if bom else b"") + text.encode()
+    events = [event for event in scan(text) if event.kind != "close"]
+    every = [event.pointer for event in events]
+    some = set(rng.sample(every, min(3, len(every))))
+    for wanted in ({*every, "/missing", "/0/missing/0", "/00", "no/slash"}, some, {*some, ""}):
+        assert locate(data, wanted) == _in_text(data, wanted)
+    # The bytes' own walk answered (the text was not needed) unless msgspec cannot read the text or
+    # an object repeats a key; the budget is lifted here (a deep nest would exceed it).
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_loading, "BYTES_WALK_BUDGET", 10**6)
+        answered = _loading._locate_bytes(data, some - {""})
+    readable = not any(e.duplicate or e.token in ("NaN", "Infinity", "-Infinity") for e in events)
+    if readable:
+        assert answered == _in_text(data, some - {""})
+    else:
+        assert answered in (None, _in_text(data, some - {""}))
+
+
+def _styles(document: dict) -> dict[str, bytes]:
+    """A document as writers write it: minified, pretty-printed, escaped, CRLF, with a BOM, by hand."""
+    pretty = json.dumps(document, indent=2, ensure_ascii=False)
+    return {
+        "compact": json.dumps(document, ensure_ascii=False).encode(),
+        "minified": json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode(),
+        "ascii": json.dumps(document).encode(),
+        "pretty": pretty.encode(),
+        "crlf": pretty.replace("\n", "\r\n").encode(),
+        "bom-tabs": b"\xef\xbb\xbf" + json.dumps(document, indent="\t", ensure_ascii=False).encode(),
+        "by-hand": _spaced(document, __import__("random").Random(len(pretty)), False).encode(),
+    }
+
+
+def test_the_walk_on_bytes_finds_in_synthetic_exports_what_the_scanner_finds():
+    import random
+
+    import aimmo_gt
+    import synthetic
+
+    rng = random.Random(11)
+    answered = 0
+    for number, (_name, document, _faults) in enumerate(synthetic.failing_export(5, 24, 12)):
+        annotation = document["annotations"][number % len(document["annotations"])]
+        # Keys to escape in a pointer, keys a writer escapes, a key msgspec cannot name a field.
+        annotation["extra"] = {"차/종~1": "승용", 'q"k\\': ["é", "\u2028"]}
+        found = aimmo_gt.check(document, engine="fast").diagnostics
+        assert found  # a failing export
+        for style, data in _styles(document).items():
+            text = data.decode().removeprefix("\ufeff")
+            every = [event.pointer for event in scan(text) if event.kind != "close"]
+            wanted = {d.pointer for d in found} | set(rng.sample(every, 12))
+            deep = {"/metadata/width", "/annotations/3/points/2/0", "/annotations/0/attributes"}
+            wanted |= {"", *deep.intersection(every)}
+            wanted |= {pointer for pointer in every if "~" in pointer or '"' in pointer}
+            expected = _in_text(data, wanted)
+            assert locate(data, wanted) == expected, style
+            del expected[""]
+            assert _loading._locate_bytes(data, wanted - {""}) == expected, style  # the bytes said
+            answered += 1
+    assert answered == 24 * 7
+
+
+def test_a_repeated_key_on_bytes_is_located_where_the_scanner_finds_it():
+    text = '{"a": 1, "b": {"x": 2}, "a": {"y": [3, {"z": 4}]}, "b": {"x": 5, "w": 6}}'
+    for wanted in ({"/a"}, {"/a/y/1/z"}, {"/b/x"}, {"/b/w"}, {"/a", "/a/y/1/z", "/b/x", "/b/w"}):
+        assert locate(text.encode(), wanted) == locate(text, wanted) == _in_text(text.encode(), wanted)
+    # Where the bytes' walk cannot tell, it says so: the text is walked.
+    assert _loading._locate_bytes(text.encode(), {"/a/y/1/z"}) is None
+    assert _loading._locate_bytes(text.encode(), {"/b/w"}) is None
+    # The first value of a repeated key is empty, or lacks what the last one has.
+    for text in ('{"a": [], "a": [1]}', '{"a": {}, "a": {"b": 1}}', '{"a": [[0]], "a": [[1, 2]]}'):
+        wanted = {"/a/0", "/a/b", "/a/0/1"}
+        assert locate(text.encode(), wanted) == _in_text(text.encode(), wanted) != {}, text
+    # The same key spelled two ways: the first is its place.
+    text = '{"\\u0061": [0, {"k": 1}], "a": [2, {"k": 3}]}'
+    assert locate(text.encode(), {"/a/1/k", "/a"}) == {"/a": Position(1, 2), "/a/1/k": Position(1, 17)}
+
+
+def test_bytes_the_walk_cannot_read_are_located_in_the_text():
+    # NaN (msgspec refuses it), bytes that are not UTF-8 (before and on the line of a pointer),
+    # text after the document, a truncated one.
+    cases = [
+        b'{"n": NaN,\n "a": [1, {"b": true}]}',
+        b'{"s": "\xff\xfe",\n "a": [1, {"b": "\xc3"}]}',
+        b'{"s": "\xe9t\xe9", "a": [1, {"b": 2}]}',
+        b'{"a": [1, {"b": 2}]} trailing',
+        b'{"a": [1, {"b": 2}], "c": [1, 2',
+    ]
+    for data in cases:
+        wanted = {"/a/1/b", "/a/1", "/a"}
+        assert locate(data, wanted) == _in_text(data, wanted) != {}, data
+
+
+def test_positions_on_bytes_look_at_each_byte_a_few_times_however_many_offsets():
+    looked_at = [0]
+
+    class Counting(bytes):
+        def count(self, sub, start=0, end=None):  # type: ignore[override]
+            looked_at[0] += (len(self) if end is None else end) - start
+            return super().count(sub, start, end)
+
+        def rfind(self, sub, start=0, end=None):  # type: ignore[override]
+            looked_at[0] += (len(self) if end is None else end) - start
+            return super().rfind(sub, start, end)
+
+        def __getitem__(self, key):  # type: ignore[override]
+            if isinstance(key, slice):
+                looked_at[0] += len(range(*key.indices(len(self))))
+            return super().__getitem__(key)
+
+    # One long line with characters of 1 to 4 bytes, then many lines: columns count characters.
+    head = "".join(f'"k{number}é€😀": {number}, ' for number in range(700))
+    lines = [f'  "key{number}": {number},' for number in range(2000)]
+    text = "{" + head + "\n" + "\n".join(lines) + '\n"z": 0}'
+    data = text.encode()
+    keys = [f'"k{number}é€😀"' for number in range(0, 700, 3)] + [f'"key{n}"' for n in range(0, 2000, 3)]
+    offsets = [data.index(key.encode()) for key in keys]
+    found = _loading._byte_positions(Counting(data), 0, reversed(offsets))
+    assert looked_at[0] <= 3 * len(data)
+    assert found[::-1] == positions(text, [text.index(key) for key in keys])
+
+
+def test_the_walk_on_bytes_steps_in_python_only_through_objects_on_the_way(monkeypatch):
+    # The members of an array are stepped over in C (their raw texts joined and compared with the
+    # file's); an object's, one by one up to the wanted one. msgspec reads each byte a few times.
+    rows = [{"id": i, "points": [[i, i]] * 20, "label": "x"} for i in range(1000)]
+    texts = [json.dumps({"big": list(range(100_000)), "rows": rows, "a": 1}, indent=i) for i in (None, 1)]
+    wanted = {"/rows/500/label", "/rows/7/points/3/1"}
+    expected = [_in_text(text.encode(), wanted) for text in texts]
+    steps: list[int] = []
+    decoded: list[int] = []
+    comma, decoders, member_decoder = _loading._comma, _loading._raw_decoders(), _loading._member_decoder
+
+    def counting(data, start):
+        steps.append(start)
+        return comma(data, start)
+
+    def counted(decode):
+        def decoding(raw):
+            decoded.append(len(raw))
+            return decode(raw)
+
+        return decoding
+
+    monkeypatch.setattr(_loading, "_comma", counting)
+    monkeypatch.setattr(_loading, "_raw_decoders", lambda: tuple(map(counted, decoders)))
+    monkeypatch.setattr(_loading, "_member_decoder", lambda key, array: counted(member_decoder(key, array)))
+    monkeypatch.setattr(_loading, "scan", None)  # the token scanner is not used at all
+    monkeypatch.setattr(_loading, "_skip_value", None)  # nor json's
+    for text, where in zip(texts, expected, strict=True):
+        steps.clear()
+        decoded.clear()
+        assert locate(text.encode(), wanted) == where
+        # The separator of rows and of points, "id" and "points" of row 500, "id" of row 7 ("points"
+        # is found by its spelling).
+        assert len(steps) <= 5, steps
+        # The document (for "rows"), the members before it (for where "rows" is), rows 7 and 500,
+        # the points of row 7.
+        assert sum(decoded) <= 2 * len(text)
+
+
+def test_a_deep_nest_is_not_decoded_once_per_level():
+    # Each level holds most of the file: decoding each container on the way would read it ~60 times.
+    depth = 60
+    text = "".join(['{"d": ' * depth, "[" + "1," * 5000 + "0]", "}" * depth])
+    pointer = "/d" * depth + "/4999"
+    data = text.encode()
+    assert _loading._locate_bytes(data, {pointer}) is None  # past its budget it stops
+    assert locate(data, {pointer}) == {pointer: Position(1, text.rindex("1,") + 1)}
