@@ -487,3 +487,20 @@ def test_a_deep_nest_is_not_decoded_once_per_level():
     data = text.encode()
     assert _loading._locate_bytes(data, {pointer}) is None  # past its budget it stops
     assert locate(data, {pointer}) == {pointer: Position(1, text.rindex("1,") + 1)}
+
+
+def test_the_cli_gives_columns_in_characters_after_a_bom_and_past_a_repeated_key(cli, tmp_path, image):
+    # One line: the column counts characters (Korean labels before), not the byte-order mark.
+    bad = _bad(image)
+    bad["annotations"].insert(0, {**bad["annotations"][1], "label": "차량"})
+    text = json.dumps(bad, ensure_ascii=False)
+    (tmp_path / "bom.json").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    # A repeated key before the fault (the loader reads the file; the last value counts).
+    repeated = text.replace('{"', '{"file_id": "x", "', 1)
+    (tmp_path / "repeated.json").write_text(repeated, encoding="utf-8")
+    run = cli("validate", "--no-dataset", "--format", "json", tmp_path)
+    by_path = run.by_path()
+    for name, written in (("bom.json", text), ("repeated.json", repeated)):
+        [found] = [d for d in by_path[str(tmp_path / name)]["diagnostics"] if d["rule"] == "schema.minLength"]
+        assert found["pointer"] == "/annotations/1/label"
+        assert (found["line"], found["column"]) == (1, written.index('"label": ""') + 1), name
