@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from . import _rules
 from ._check import (
     ENGINES,
     PROFILES,
@@ -19,7 +20,7 @@ from ._check import (
     tune,
 )
 from ._diagnostics import Diagnostic
-from ._rules import RULES, UNTUNABLE
+from ._rules import UNTUNABLE
 
 if TYPE_CHECKING:
     from ._ontology import Ontology
@@ -55,7 +56,7 @@ class ValidationError(ValueError):
 
 def check_selectors(selectors: Iterable[str]) -> list[str]:
     """The selectors that name no rule and no rule prefix (for a usage error)."""
-    return [s for s in selectors if not any(matches(rule_id, [s]) for rule_id in RULES)]
+    return [s for s in selectors if not any(matches(rule_id, [s]) for rule_id in _rules.RULES)]
 
 
 def selector_problem(warn: Iterable[str], ignore: Iterable[str] = ()) -> str | None:
@@ -78,8 +79,9 @@ def selector_problem(warn: Iterable[str], ignore: Iterable[str] = ()) -> str | N
 def _did_you_mean(selector: str) -> str:
     import difflib
 
-    families = {rule_id.rsplit(".", 1)[0] + "." for rule_id in RULES}
-    close = difflib.get_close_matches(selector, [*RULES, *sorted(families)], n=1, cutoff=0.6)
+    rules = _rules.RULES
+    families = {rule_id.rsplit(".", 1)[0] + "." for rule_id in rules}
+    close = difflib.get_close_matches(selector, [*rules, *sorted(families)], n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 

@@ -9,21 +9,22 @@ import functools
 import io
 import json
 import os
-import platform
 import re
 import signal
 import sys
 import textwrap
 from collections.abc import Sequence
-from typing import TextIO, cast
+from typing import TYPE_CHECKING, TextIO, cast
 
 from . import _api
 from ._api import PROFILES
 from ._output import Guarded, ReportWriteError, output_is_input
 from ._reporters import REPORTERS, Summary, tool_version
-from ._rules import RULES
-from ._runner import Options, WorkerStartError, default_jobs, run
+from ._runner import Options, WorkerStartError, collector_tuned, default_jobs, run
 from ._walk import Walker, is_url
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 #: Exit statuses: a contract (tests/cli/test_exit_codes.py asserts each).
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -125,6 +126,8 @@ class _Version(argparse.Action):
 
 def version_line() -> str:
     """'aimmo-gt 0.1.0 (schema v1, Python 3.11.7)': what a bug report needs."""
+    import platform
+
     from ._schemas import VERSION
 
     return f"aimmo-gt {tool_version()} (schema {VERSION}, Python {platform.python_version()})"
@@ -350,6 +353,8 @@ def _completion(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
         import shtab
     except ImportError:
         return _usage_error(parser, "shell completion needs shtab: pip install 'aimmo-gt[completion]'")
+    from ._rules import RULES
+
     root = build_parser()
     for command in subcommands(root).values():
         for action in command._actions:
@@ -413,13 +418,17 @@ def _add_config_options(validate: argparse.ArgumentParser) -> None:
 def _configure(parser: argparse.ArgumentParser, args: argparse.Namespace, argv) -> argparse.Namespace:
     """Parse again with the configuration file's settings as the defaults of `validate` (so that the
     command line wins), the file and its per-path overrides kept in `args.configuration`."""
-    from pathlib import Path
-
     from ._config import find, load
 
     if args.no_config:
         return args
-    path = Path(args.config) if args.config else find(Path.cwd())
+    path: Path | None
+    if args.config:
+        from pathlib import Path
+
+        path = Path(args.config)
+    else:
+        path = find(os.getcwd())
     if path is None:
         return args
     validate = args.command_parser
@@ -522,6 +531,8 @@ def _usage_error(parser: argparse.ArgumentParser, message: str) -> int:
 
 
 def _rules(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from ._rules import RULES
+
     out = _open_output(None)
     if args.format == "json":
         rules = [{"id": r.id, "severity": r.severity, "summary": r.summary} for r in RULES.values()]
@@ -595,14 +606,17 @@ class _Interrupts:
         finally:
             signal.signal(signal.SIGINT, previous)
 
-    @contextlib.contextmanager
-    def deferred(self):
+    def deferred(self) -> _Interrupts:
+        """`with interrupts.deferred():` a Ctrl-C within is raised at its end (entered once a report
+        entry: a plain object, not a generator-based context manager, for the per-file cost)."""
+        return self
+
+    def __enter__(self) -> None:
         self.deferring = True
-        try:
-            yield
-        finally:
-            self.deferring = False
-        if self.pending:
+
+    def __exit__(self, kind, error, traceback) -> None:
+        self.deferring = False
+        if kind is None and self.pending:
             self.pending = False
             raise KeyboardInterrupt
 
@@ -1035,7 +1049,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except SystemExit as exit:  # cannot happen: the command line parsed once already
             return exit.code if isinstance(exit.code, int) else EXIT_USAGE
     try:
-        return args.handler(args, args.command_parser)
+        with collector_tuned():
+            return args.handler(args, args.command_parser)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return EXIT_INTERRUPTED

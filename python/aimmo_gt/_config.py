@@ -5,13 +5,17 @@ checks them, so an option added to `validate` is a key here without more code.""
 from __future__ import annotations
 
 import argparse
-import difflib
-import tomllib
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ._check import PathOptions
+
+# pathlib (with urllib.parse and ipaddress: more than checking a small file) is imported once a
+# configuration file is found: a run without one has no path to build.
+if TYPE_CHECKING:
+    from pathlib import Path
 
 #: Looked for in each directory from the current one upwards; the first that configures aimmo-gt wins
 #: (a pyproject.toml without a [tool.aimmo-gt] table does not, and the search goes on above it).
@@ -62,22 +66,30 @@ class Config:
         return replace(self, overrides=overrides)
 
 
-def find(start: Path) -> Path | None:
+def find(start: str | Path) -> Path | None:
     """The configuration file that applies in `start`: the nearest, going up."""
-    for directory in (start, *start.parents):
+    directory = os.path.abspath(start)
+    while True:
         for name in FILES:
-            candidate = directory / name
-            if not candidate.is_file():
+            candidate = os.path.join(directory, name)
+            if not os.path.isfile(candidate):
                 continue
             if name == "pyproject.toml" and "aimmo-gt" not in _read(candidate).get("tool", {}):
                 continue
-            return candidate
-    return None
+            from pathlib import Path
+
+            return Path(candidate)
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
 
 
-def _read(path: Path) -> dict:
+def _read(path: str | Path) -> dict:
+    import tomllib  # only when there is a file to read (2.5 ms: more than checking a small file)
+
     try:
-        with path.open("rb") as handle:
+        with open(path, "rb") as handle:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
@@ -115,6 +127,8 @@ def _settable(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
 
 
 def _hint(word: str, known: Iterable[str]) -> str:
+    import difflib
+
     close = difflib.get_close_matches(word, list(known), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -216,7 +230,7 @@ def _relative_to(
     resolved = dict(values)
     for dest, value in values.items():
         if dest in paths and isinstance(value, str) and "://" not in value:
-            resolved[dest] = str(directory / Path(value).expanduser())
+            resolved[dest] = str(directory / os.path.expanduser(value))
     return resolved
 
 

@@ -15,7 +15,6 @@ Nothing here knows how files were read or checked: the facts are plain tuples (s
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -409,6 +408,8 @@ _GOLDEN = 0x9E3779B97F4A7C15
 def _digest(text: str) -> int:
     """96 bits of BLAKE2b: a name kept as a number, as long as a file_id (two names with one
     digest: about 1 in 10**17 for a million names)."""
+    import hashlib  # at the first digest (OpenSSL's bindings: 2 ms): a run over one file makes none
+
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).digest())
 
 

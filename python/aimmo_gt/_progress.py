@@ -4,11 +4,12 @@ time left, invalid so far; erased before anything else is written to the termina
 from __future__ import annotations
 
 import os
-import shutil
-import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    import threading
 
 
 def _plural(count: int, word: str) -> str:
@@ -40,6 +41,8 @@ def _columns(stream: TextIO) -> int:
     try:
         return os.get_terminal_size(stream.fileno()).columns or 80
     except (AttributeError, OSError, ValueError):
+        import shutil
+
         return shutil.get_terminal_size((80, 24)).columns
 
 
@@ -128,6 +131,8 @@ def count_ahead(
             progress.total = count()
         except Exception:  # counting is a nicety: the run goes on without a total
             return
+
+    import threading  # only on a terminal: a run whose output is read by a program has no progress line
 
     thread = threading.Thread(target=work, name="aimmo-gt-count", daemon=True)
     thread.start()

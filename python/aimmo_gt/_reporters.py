@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
-import shutil
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import PurePath
 from typing import TYPE_CHECKING, TextIO
-from urllib.parse import quote
 
 from ._check import FileReport
 from ._diagnostics import Diagnostic
 from ._output import escape, json_text, spool
-from ._rules import RULES
+
+# What one format alone needs (hashlib, shutil, pathlib, urllib.parse; the rule table, whose
+# vocabulary and ontology modules a run of the text format never uses) is imported by that format:
+# a run that checks one small file is mostly imports.
 
 if TYPE_CHECKING:
     from ._loading import Position
@@ -323,6 +322,8 @@ class JunitReporter(Reporter):
         write('<?xml version="1.0" encoding="UTF-8"?>\n')
         write(f'<testsuites name="{TOOL}" {counts}>\n')
         write(f'<testsuite name="{TOOL} validate" {counts} skipped="0">\n')
+        import shutil
+
         self.spool.flush()
         self.spool.seek(0)
         shutil.copyfileobj(self.spool, self.stream)
@@ -331,7 +332,11 @@ class JunitReporter(Reporter):
 
 
 def _uri(path: str) -> str:
+    from urllib.parse import quote
+
     if os.path.isabs(path):
+        from pathlib import PurePath
+
         return PurePath(path).as_uri()
     # A relative reference; a colon stays escaped so that no first segment reads as a scheme.
     return quote(path.replace(os.sep, "/"), safe="/()!$&'*+,;=@~")
@@ -344,6 +349,8 @@ class SarifReporter(Reporter):
     SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
     def start(self) -> None:
+        from ._rules import RULES
+
         self.index = {rule_id: number for number, rule_id in enumerate(RULES)}
         rules = [
             {
@@ -455,6 +462,8 @@ class GitlabReporter(Reporter):
         self.first = True
 
     def file(self, report: FileReport) -> None:
+        import hashlib
+
         for number, (diagnostic, line, _column) in enumerate(_with_positions(report)):
             path = _repository_path(report.file or report.path)
             # Unique per problem and stable between runs while the problem stays (GitLab matches

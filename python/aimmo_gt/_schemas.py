@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-# referencing, jsonschema_specifications and importlib.resources are imported where they are used:
-# together they cost more than the CLI takes to check a small file (which needs none of them).
+# referencing, jsonschema_specifications, importlib.resources and pathlib are imported where they
+# are used: together they cost more than the CLI takes to check a small file (which needs none of them).
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from referencing import Registry
 
 #: Every schema's `$id` is this base plus its path under schemas/ (e.g. v1/annotations/bbox.json).
@@ -22,6 +23,7 @@ VOCABULARY_URI = f"{BASE_URI}{VERSION}/vocab/semantic"
 def schema_dir() -> Path:
     """The folder holding `v1/`: inside the installed package, else the source checkout's schemas/."""
     from importlib import resources
+    from pathlib import Path
 
     packaged = resources.files("aimmo_gt") / "schemas"
     if packaged.is_dir():
