@@ -459,6 +459,32 @@ def test_every_file_fails_export(family):
     assert narrowed > files // 2, (narrowed, files)  # the explainer, not the reference, did most of it
 
 
+def test_what_the_fast_pass_found_gives_the_explainer_the_proof_it_would_work_out():
+    """The fast pass over a file's bytes hands the explainer what it found (_fast.Verdict): the
+    annotations its semantic pass refused (when all else passed), the first annotation msgspec's
+    types refused. The proof made from them is the one worked out from the document alone, for
+    every kind of fault, and a wrong hint changes nothing."""
+    rng = random.Random(SEED + 19)
+    shortcut = hinted = 0
+    for kind in synthetic.FAULTS:
+        for _name, document, _put in synthetic.failing_export(SEED + 19, 6, annotations=15, kinds=(kind,)):
+            data = _serialize(rng, document)
+            verdict = _fast.decode_verdict(data, None)
+            assert not verdict.clean
+            profile = infer_profile(document)
+            slow = _explain.prove(document, profile)
+            assert _explain.prove(document, profile, verdict=verdict) == slow, kind
+            shortcut += verdict.failing is not None
+            hinted += verdict.refused is not None
+            if verdict.refused is not None:
+                assert slow.failing is not None and verdict.refused in slow.failing
+            count = len(document.get("annotations", ()))
+            for wrong in {0, count // 2, count - 1, count + 3}:
+                hint = _fast.Verdict(False, None, None, refused=wrong)
+                assert _explain.prove(document, profile, verdict=hint) == slow, (kind, wrong)
+    assert shortcut > 20 and hinted > 20, (shortcut, hinted)  # both shortcuts were taken
+
+
 def test_every_file_fails_at_the_json_level():
     """Each file has a fault of the text (a byte-order mark, a repeated key, NaN...) on top of a fault
     of the document: the loader reads it, and the explainer explains the document it reads."""

@@ -527,6 +527,63 @@ def test_formats_agree():
     assert _fast._ANNOTATION_IDS.pattern.count(_formats._UUID) == 2
 
 
+def test_the_quick_uuid_test_says_what_the_annotation_id_format_says():
+    """_ids_ok's quick test (slices of the joined ids) passes only ids the format passes, and
+    _ids_ok answers as the regular expression on every id list, near misses included."""
+    import random
+    import uuid
+
+    rng = random.Random(5)
+    good = [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(40)]
+    near = [
+        good[0].upper(),
+        "7-" + good[1],
+        "07-" + good[1],
+        good[2][:-1],
+        good[3] + "0",
+        good[4].replace("-", "", 1) + "0",
+        good[5][:8] + "0" + good[5][9:],  # a digit where a dash goes
+        good[6][:5] + "g" + good[6][6:],
+        good[7][:5] + "\u0660" + good[7][6:],  # an Arabic-Indic zero: a digit, not a hex digit
+        good[8][: 36 - 1] + "\n",
+        "",
+    ]
+
+    def by_expression(ids):
+        joined = "\n".join(ids)
+        return joined.count("\n") == len(ids) - 1 and _fast._ANNOTATION_IDS.fullmatch(joined) is not None
+
+    quick = 0
+    for ids in [good, good[:1], *([*good[:9], bad, *good[9:]] for bad in near), *([bad] for bad in near)]:
+        joined = "\n".join(ids)
+        if _fast._plain_uuids(joined, len(ids)):
+            quick += 1
+            assert by_expression(ids), ids
+        assert _fast._ids_ok(ids) == by_expression(ids), ids
+    assert quick >= 3  # the quick test was taken (the upper-case one and the good lists)
+
+
+def test_masks_of_integer_bounds_are_checked_at_once_as_one_by_one():
+    """_masks' check of all integer bounds at once gives each mask _mask_fits's answer."""
+    import random
+
+    rng = random.Random(6)
+    totals, bounds = [], []
+    for _ in range(2000):
+        top, left = rng.randint(-5, 50), rng.randint(-5, 50)
+        bottom, right = top + rng.randint(-3, 30), left + rng.randint(-3, 30)
+        width, height = right - left, bottom - top
+        total = rng.choice(
+            [width * height, (width + 1) * (height + 1), width * height + 1, rng.randint(1, 900)]
+        )
+        totals.append(total)
+        bounds.append([(top, left), (bottom, right)])
+    expected = list(map(_fast._mask_fits, totals, bounds))
+    assert _fast._integer_masks_fit(totals, bounds) == expected
+    assert 200 < expected.count(True) < 1800  # both answers are well represented
+    assert _fast._integer_masks_fit([4], [[(0, 0), (2.0, 2)]]) is None  # a float: one by one
+
+
 # --- The counts the duplicate-key check rests on: one too many would let a repeated key through.
 
 

@@ -25,6 +25,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from importlib import import_module
+from itertools import chain, compress, repeat
 from typing import TYPE_CHECKING, Any
 
 from ._diagnostics import Diagnostic, as_json, count, passes, pointer_from_path
@@ -34,6 +35,7 @@ from ._walk import Item, read_file
 if TYPE_CHECKING:
     from ._dataset import Facts
     from ._explain import Proof
+    from ._fast import Verdict
     from ._loading import Position
     from ._ontology import Ontology
 
@@ -243,17 +245,16 @@ def _diagnose(
 ) -> Result:
     """The tuned diagnostics of a parsed document: the fast engine passes a clean one; the others are
     explained by the reference engine, which the fast explainer (_explain.py) points at what the
-    fast engine cannot prove clean. `fast_tried`: the fast pass already failed on the document's
-    bytes; `proof`: what the fast engine proved of it, when already known."""
+    fast engine cannot prove clean. `fast_tried`: the fast pass already failed on the document (or
+    its bytes); `proof`: what the fast engine proved of it, when already known."""
     inferred = options.profile is None
     profile = infer_profile(document) if inferred else options.profile
     fast = _fast(options.engine)
     tolerate = _tolerated(fast, options) if fast is not None else frozenset()
     if fast is not None and not fast_tried:
-        clean, used = fast.clean_document(document, profile, options.purpose, tolerate)
-        if clean and used == profile:
-            found = tune(_ontology_of_document(options.ontology, document), options.warn, options.ignore)
-            return Result(profile, inferred, tuple(found), options.strict)
+        passed = _passed(document, options, fast, profile)
+        if passed is not None:
+            return passed
     if fast is not None:
         from ._explain import explain
 
@@ -267,19 +268,29 @@ def _diagnose(
     return Result(profile, inferred, tuple(tune(diagnostics, options.warn, options.ignore)), options.strict)
 
 
+def _passed(document: object, options: Options, fast, profile: str | None) -> Result | None:
+    """The result of a document the fast engine passes under `profile` (then only the ontology may
+    have something to say), or None when it does not pass it."""
+    clean, used = fast.clean_document(document, profile, options.purpose, _tolerated(fast, options))
+    if not (clean and used == profile):
+        return None
+    found = tune(_ontology_of_document(options.ontology, document), options.warn, options.ignore)
+    return Result(profile, options.profile is None, tuple(found), options.strict)
+
+
 def _quick_load(
-    data: bytes, options: Options, tolerate: frozenset[str], decoded: object
+    data: bytes, options: Options, tolerate: frozenset[str], verdict: Verdict | None
 ) -> tuple[dict, Proof] | None:
-    """The document and what the fast engine proves of it (from `decoded`, its decode of the text,
-    when its types took it), decoded in C when the loader would have nothing to say about the text
-    (_explain.load); None when the loader must read it."""
+    """The document and what the fast engine proves of it (from `verdict`, what it found of the
+    text), decoded in C when the loader would have nothing to say about the text (_explain.load);
+    None when the loader must read it."""
     from . import _explain
 
     document = _explain.load(data)
     if document is None:
         return None
     profile = infer_profile(document) if options.profile is None else options.profile
-    proof = _explain.prove(document, profile, tolerate, options.purpose, decoded)
+    proof = _explain.prove(document, profile, tolerate, options.purpose, verdict)
     if not _explain.loader_agrees(data, document, proof.failing):
         return None
     return document, proof
@@ -320,12 +331,41 @@ def check_document(document: object, options: Options) -> Result:
     """Check a parsed document (a JSON value as `json.load` returns it). What no file can hold (NaN,
     a number beyond a float, a tuple, a set, a key that is not a string) gets the diagnostic a file
     holding the nearest JSON would, whichever the engine, and the document is not checked further."""
-    not_json = json_value_problems(document)
+    fast = _fast(options.engine)
+    # The walk of json_value_problems costs several parses of the document in Python: a document that
+    # is plainly JSON (in C) and that the fast engine passes (its types bound the depth and the
+    # integers) needs none.
+    tried = fast is not None and fast.plain_json(document)
+    if tried:
+        profile = infer_profile(document) if options.profile is None else options.profile
+        passed = _passed(document, options, fast, profile)
+        if passed is not None:
+            return passed
+    not_json = json_value_problems(document) if not tried or _deep_or_huge(document) else []
     if not_json:
         inferred = options.profile is None
         profile = infer_profile(document) if inferred else options.profile
         return Result(profile, inferred, tuple(not_json), options.strict)
-    return _diagnose(document, options)
+    return _diagnose(document, options, fast_tried=tried)
+
+
+def _deep_or_huge(document: object) -> bool:
+    """For a document of JSON types only (`_fast.plain_json`): False when nothing in it nests deeper
+    than a file may or is an integer beyond a 64-bit float, the rest of what json_value_problems
+    reports; told a level of the tree at a time, in C. True: it may (the walk says)."""
+    level: list[Any] = [document]
+    for depth in range(1, MAX_DEPTH + 2):
+        dicts: list[dict] = list(compress(level, map(isinstance, level, repeat(dict))))
+        lists: list[list] = list(compress(level, map(isinstance, level, repeat(list))))
+        if (dicts or lists) and depth > MAX_DEPTH:
+            return True
+        numbers: list[int] = list(compress(level, map(isinstance, level, repeat(int))))
+        if numbers and max(map(abs, numbers)) > sys.float_info.max:
+            return True
+        level = [*chain.from_iterable(map(dict.values, dicts)), *chain.from_iterable(lists)]
+        if not level:
+            return False
+    return True
 
 
 #: The most problems json_value_problems reports in one document (as the loader does for a file).
@@ -407,9 +447,10 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
             return report(*_tuned(problems, (None,) * len(problems), options))
     fast = _fast(options.engine)
     tolerate = _tolerated(fast, options) if fast is not None else frozenset()
-    decoded = None
+    verdict = None
     if fast is not None:
-        clean, profile, decoded = fast.decode_clean(data, options.profile, options.purpose, tolerate)
+        verdict = fast.decode_verdict(data, options.profile, options.purpose, tolerate)
+        clean, profile, decoded = verdict.clean, verdict.profile, verdict.document
         project = _ontology_of_decoded(options.ontology, decoded) if clean else None
         if project is not None:
             found, _ = _tuned(project, (None,) * len(project), options)
@@ -420,7 +461,7 @@ def check_item(item: Item, options: Options, max_bytes: int) -> FileReport:
     from ._loading import load_positioned
 
     try:
-        quick = _quick_load(data, options, tolerate, decoded) if fast is not None else None
+        quick = _quick_load(data, options, tolerate, verdict) if fast is not None else None
     except Exception:  # a surprise in the fast path costs speed, never a verdict: the loader reads it
         quick = None
     document: object

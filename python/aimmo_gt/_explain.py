@@ -20,7 +20,6 @@ range, nesting too deep, anything msgspec refuses).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from itertools import chain, pairwise
 from operator import itemgetter, methodcaller
@@ -71,11 +70,16 @@ def _context(document: dict, profile: str | None) -> dict | None:
 
 
 def failing_annotations(
-    document: dict, profile: str | None, tolerate: frozenset[str] = frozenset(), purpose: str = "export"
+    document: dict,
+    profile: str | None,
+    tolerate: frozenset[str] = frozenset(),
+    purpose: str = "export",
+    refused: int | None = None,
 ) -> list[int] | None:
     """The indices (ascending) of the annotations the reference may have something to say about;
     every other annotation has nothing to report (but diagnostics of the rules of `tolerate`, of
-    _fast.TOLERABLE). None: every annotation (no list, no context)."""
+    _fast.TOLERABLE). None: every annotation (no list, no context). `refused`: an annotation that
+    msgspec's types may have refused first (a hint, checked: only the time it saves depends on it)."""
     annotations = document.get("annotations")
     if not isinstance(annotations, list):
         return None
@@ -83,13 +87,18 @@ def failing_annotations(
     if shell is None:
         return None
     try:
-        return _failing(annotations, shell, profile, tolerate, purpose)
+        return _failing(annotations, shell, profile, tolerate, purpose, refused)
     except Exception:  # a surprise here costs speed, never a verdict: the reference checks them all
         return None
 
 
 def _failing(
-    annotations: list, shell: dict, profile: str | None, tolerate: frozenset[str], purpose: str
+    annotations: list,
+    shell: dict,
+    profile: str | None,
+    tolerate: frozenset[str],
+    purpose: str,
+    refused: int | None = None,
 ) -> list[int]:
     """First msgspec's types, on all the annotations at once, skipping each one they refuse (its
     message names it); then the fast engine's checks beyond types, on each of the others alone in
@@ -99,6 +108,15 @@ def _failing(
     failing: list[int] = []
     typed: list = []  # (index, struct) of the annotations msgspec's types take
     low = 0
+    if refused is not None and 0 < refused < len(annotations) and _refuses(shell, kind, annotations[refused]):
+        # The text's decode stopped there: the ones before are converted once, not twice.
+        shell["annotations"] = annotations[:refused]
+        try:
+            typed += enumerate(msgspec.convert(shell, kind).annotations)
+            failing.append(refused)
+            low = refused + 1
+        except msgspec.ValidationError:
+            typed = []  # a wrong hint: from the start
     while low < len(annotations):
         shell["annotations"] = annotations[low:]
         try:
@@ -125,7 +143,18 @@ def _failing(
 
 
 #: Where msgspec says it failed, in an annotation of the context document.
-_AT = re.compile(r"- at `\$\.annotations\[([0-9]+)\]")
+_AT = _fast.AT_ANNOTATION
+
+
+def _refuses(shell: dict, kind: type, annotation: object) -> bool:
+    """True when msgspec's types refuse the annotation alone in the context (and only it)."""
+    shell["annotations"] = [annotation]
+    try:
+        msgspec.convert(shell, kind)
+    except msgspec.ValidationError as error:
+        found = _AT.search(str(error))
+        return found is not None and found.group(1) == "0"
+    return False
 
 
 def _size(shell: dict) -> tuple[int, int] | None:
@@ -148,17 +177,20 @@ def prove(
     profile: str | None,
     tolerate: frozenset[str] = frozenset(),
     purpose: str = "export",
-    decoded: object = None,
+    verdict: _fast.Verdict | None = None,
 ) -> Proof:
-    """The Proof of a parsed document checked under `profile` and `purpose`; `decoded`: the same
-    document as the fast engine decoded its text (_fast.decode_clean), when its types took it."""
+    """The Proof of a parsed document checked under `profile` and `purpose`; `verdict`: what the
+    fast engine found of the same document's text (_fast.decode_verdict), when it was asked."""
     if not isinstance(document, dict):
         return Proof()
-    if decoded is not None:
-        proof = _proof_of_decoded(decoded, profile, tolerate, purpose)
+    if verdict is not None and verdict.document is not None:
+        if verdict.failing is not None and profile is not None and verdict.profile == profile:
+            return Proof(verdict.failing, True)  # its semantic pass found them, all else passed
+        proof = _proof_of_decoded(verdict.document, profile, tolerate, purpose)
         if proof is not None:
             return proof
-    failing = failing_annotations(document, profile, tolerate, purpose)
+    refused = verdict.refused if verdict is not None else None
+    failing = failing_annotations(document, profile, tolerate, purpose, refused)
     return Proof(failing, fields_clean(document, profile, tolerate, purpose))
 
 

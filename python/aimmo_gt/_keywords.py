@@ -373,11 +373,15 @@ def _distinct(instance: list, key: str, kinds: tuple[type, ...]) -> bool:
     thousands of them."""
     if not instance or set(map(type, instance)) != {dict}:
         return False
-    if not all(map(dict.__contains__, instance, repeat(key))):
+    try:
+        values = list(map(itemgetter(key), instance))
+    except KeyError:
         return False
-    values = list(map(itemgetter(key), instance))
-    if not set(map(type, values)) <= set(kinds):
+    types = set(map(type, values))
+    if not types <= set(kinds):
         return False
+    if len(types) == 1:  # one kind: the values alone tell
+        return len(set(values)) == len(values)
     return len(set(zip(map(type, values), values, strict=True))) == len(values)
 
 

@@ -118,3 +118,84 @@ def test_26_selectors_are_checked_as_the_cli_checks_them(option, capsys):
         flags = [part for s in selectors for part in (f"--{option}", s)]
         assert str(raised.value) == _cli_error(capsys, *flags)
     assert aimmo_gt.is_valid(document, **{option: ("geometry.", "json.bom")})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_what_the_fast_engines_types_take_but_json_cannot_hold_is_still_found(engine):
+    """msgspec's types take a tuple for a point and NaN for an unbounded number; the API's quick way
+    (a document plainly JSON, which the fast engine passes) must not let them through."""
+    document = valid_document()
+    document["annotations"][0]["points"][1] = tuple(document["annotations"][0]["points"][1])
+    assert _found(document, engine) == [("json.value", "/annotations/0/points/1")]
+    document = valid_document("realistic-pointcloud")
+    document["annotations"][1]["position"][2] = -math.inf
+    assert _found(document, engine) == [("json.non-finite", "/annotations/1/position/2")]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("value", "rule", "below"),
+    [
+        ([[[[[[1]]]]]] * 2, None, ""),
+        ({"a": 10**300}, None, ""),
+        ({"a": [10**400]}, "json.number-range", "/a/0"),
+        (-(10**309), "json.number-range", ""),
+        ([1.5, {"b": [[]] * 3}], None, ""),
+    ],
+    ids=["nested", "10**300", "10**400 inside", "-10**309", "mixed"],
+)
+def test_an_ignored_unknown_propertys_value_is_still_checked_for_what_json_cannot_hold(
+    engine, value, rule, below
+):
+    """An unknown property the user ignores is taken by the fast engine as any value: its nesting
+    and its integers are still what the file's loader would check."""
+    document = valid_document()
+    document["annotations"][2]["colour"] = value
+    expected = [(rule, "/annotations/2/colour" + below)] if rule else []
+    assert _found(document, engine, ignore=["schema.unknown-property"]) == expected
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("levels", [58, 59, 60, 61, 200])
+def test_an_ignored_unknown_propertys_value_nesting_too_deep_gets_json_depth(engine, levels):
+    """The value of an annotation's property is at level 4 of the document: a value of `levels`
+    nested arrays reaches level 3 + levels, one beyond MAX_DEPTH (64) being a problem."""
+    from aimmo_gt._rules import MAX_DEPTH
+
+    document = valid_document()
+    value: list = []
+    for _ in range(levels - 1):
+        value = [value]
+    document["annotations"][2]["colour"] = value
+    found = _found(document, engine, ignore=["schema.unknown-property"])
+    too_deep = 3 + levels > MAX_DEPTH
+    assert [rule for rule, _ in found] == (["json.depth"] if too_deep else [])
+
+
+def test_the_quick_depth_and_range_check_agrees_with_the_walk():
+    """_check._deep_or_huge, on JSON values, says False only when json_value_problems finds nothing,
+    and True for every depth and integer the walk reports."""
+    import random
+
+    from aimmo_gt._check import _deep_or_huge, json_value_problems
+
+    rng = random.Random(8)
+
+    def value(depth: int):
+        roll = rng.random()
+        if depth > 70 or roll < 0.35:
+            return rng.choice(
+                [None, True, 1.5, "x", 7, 10 ** rng.choice([3, 300, 308, 309, 400]), -(10**309)]
+            )
+        if roll < 0.7:
+            return [value(depth + 1) for _ in range(rng.randint(0, 2))]
+        return {f"k{i}": value(depth + 1) for i in range(rng.randint(0, 2))}
+
+    seen = {True: 0, False: 0}
+    for _ in range(3000):
+        document = {"a": value(1)}
+        problems = json_value_problems(document)
+        quick = _deep_or_huge(document)
+        seen[bool(problems)] += 1
+        assert quick == bool(problems), document if len(str(document)) < 400 else problems
+    assert min(seen.values()) > 300, seen
