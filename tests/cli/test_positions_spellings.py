@@ -15,28 +15,17 @@ from hypothesis import strategies as st
 
 from aimmo_gt._loading import locate, scan
 
-from .test_positions import _in_text, _Object
+from .test_positions import _SCALARS, _in_text, _Object
 
 _KEYS = st.sampled_from(
     ["a", "aa", "ab", "b", "0", "1", "00", "", "a/b", "/", "~", "~1", "é", "😀", "\u2028", 'q"', "k\\"]
 )
-_SCALARS = (
-    st.none()
-    | st.booleans()
-    | st.integers(-(10**20), 10**20)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=4)
-)
 
 
 def _values():
-    return st.recursive(
-        _SCALARS,
-        lambda inner: (
-            st.lists(inner, max_size=4) | st.lists(st.tuples(_KEYS, inner), max_size=4).map(_Object)
-        ),
-        max_leaves=30,
-    )
+    """test_positions.py's values, with these keys."""
+    members = st.tuples(_KEYS, st.deferred(_values))
+    return _SCALARS | st.lists(st.deferred(_values), max_size=3) | st.lists(members, max_size=3).map(_Object)
 
 
 def _escaped(key: str, upper: bool) -> str:
