@@ -855,3 +855,28 @@ def test_a_mask_bound_of_an_integer_beyond_a_float_beside_a_float_corner():
     from aimmo_gt._validator import document_diagnostics
 
     assert document_diagnostics(document, "image-pixel")  # the reference alone, no exception
+
+
+@pytest.mark.parametrize("value", ["x" * 40, list(range(40))], ids=["string", "array"])
+@pytest.mark.parametrize("fault", [None, "bbox"])
+def test_a_repeated_key_beside_an_ignored_unknown_property_named_keypoints(value, fault):
+    """An annotation proven clean whose ignored unknown property is named `keypoints` (a string or an
+    array, not a keypoint annotation's object): its length is no count of keys, and the repeated key
+    elsewhere in the file is still the loader's json.duplicate-key, with or without a failing
+    annotation beside it (the proof from the fast pass's semantic pass)."""
+    ignore = ("schema.unknown-property",)
+    document = load_json(FIXTURES / "valid" / "realistic-image.json")
+    first, second = document["annotations"][:2]
+    assert first["type"] == second["type"] == "bbox"
+    first["keypoints"] = value
+    if fault == "bbox":
+        second["points"][1][0] += 1  # geometry.bbox: the fast pass's semantic pass names it
+    text = json.dumps(document, indent=1)
+    spelled = f'"id": "{second["id"]}"'
+    assert text.count(spelled) == 1
+    data = text.replace(spelled, '"id": "x", ' + spelled).encode()
+    if fault == "bbox":
+        assert _fast.decode_verdict(data, None, tolerate=frozenset(ignore)).failing == [1]
+    found = rule_pointers(_explained_alike(None, data, None, ignore=ignore))
+    assert ("json.duplicate-key", "/annotations/1/id") in found
+    assert (("geometry.bbox", "/annotations/1/points/2") in found) == (fault == "bbox")

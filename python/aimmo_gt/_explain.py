@@ -21,8 +21,8 @@ range, nesting too deep, anything msgspec refuses).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import chain, pairwise
-from operator import itemgetter, methodcaller
+from itertools import chain, compress, pairwise, repeat
+from operator import is_, itemgetter, methodcaller
 
 import msgspec
 
@@ -312,7 +312,11 @@ def loader_agrees(data: bytes, document: dict, failing: list[int] | None) -> boo
         proven = list(chain.from_iterable(annotations[a + 1 : b] for a, b in pairwise(bounds)))
         # A clean annotation's objects are itself, its attributes and its keypoints.
         keys += sum(map(len, proven)) + sum(map(len, map(itemgetter("attributes"), proven)))
-        keys += sum(map(len, map(methodcaller("get", "keypoints", ()), proven)))
+        # Only an object counts (an ignored unknown property may be called `keypoints` and hold a
+        # string or an array, whose length is no count of keys; an object's own objects it holds
+        # are left uncounted, which only costs the parse of _no_duplicate_keys).
+        keypoints = list(map(methodcaller("get", "keypoints"), proven))
+        keys += sum(map(len, compress(keypoints, map(is_, map(type, keypoints), repeat(dict)))))
         keys += 1  # "annotations" itself
         rest = {key: value for key, value in document.items() if key != "annotations"}
         stack = [(rest, 1), ([annotations[i] for i in failing], 2)]

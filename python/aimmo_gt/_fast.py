@@ -364,9 +364,16 @@ def _extra_keys(document) -> int | None:
             if kind is dict:
                 keys += len(node)
             stack += ((child, depth + 1) for child in (node.values() if kind is dict else node))
-        elif kind is int and abs(node) > _FLOAT_MAX:
-            return None
+        elif kind is int:
+            if abs(node) > _FLOAT_MAX:
+                return None
+        elif kind not in _JSON_SCALARS:
+            return None  # a subclass (of dict, list, int...) an API caller passed: the walk looks
     return keys
+
+
+#: The types of the scalars msgspec decodes JSON to (an unknown property's value taken as any value).
+_JSON_SCALARS = frozenset((str, float, bool, type(None)))
 
 
 # --- After the decode: what a struct type cannot say.
@@ -893,6 +900,8 @@ def _clean_document(
         # Only int sides can be valid (msgspec takes no float for an int: 1920.0 goes to the reference).
         if type(width) is int and type(height) is int:
             size = (width, height)
+        elif isinstance(width, int) or isinstance(height, int):
+            return False, None  # an IntEnum: an int to msgspec, but no size to bound the points by here
     try:
         struct = _typed(lambda decoder: msgspec.convert(document, decoder.type), size, tolerate)
     except msgspec.ValidationError:

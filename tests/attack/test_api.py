@@ -4,6 +4,7 @@ checks them (issue 17, items 23-26)."""
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 
 import pytest
 
@@ -199,3 +200,56 @@ def test_the_quick_depth_and_range_check_agrees_with_the_walk():
         seen[bool(problems)] += 1
         assert quick == bool(problems), document if len(str(document)) < 400 else problems
     assert min(seen.values()) > 300, seen
+
+
+class _Dict(dict):
+    """A dict subclass (what OrderedDict, defaultdict, a user's own mapping are): JSON to the walk."""
+
+
+class _List(list):
+    pass
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("container", [_Dict, _List, OrderedDict])
+@pytest.mark.parametrize("where", ["document", "annotation"])
+def test_an_ignored_unknown_propertys_value_of_dict_or_list_subclasses_is_still_checked(
+    engine, container, where
+):
+    """msgspec's encoding of a dict or list subclass decodes to an equal plain value (`plain_json`),
+    and the fast engine types an unknown property as any value, keeping the subclass: its nesting and
+    its integers are still what the walk checks (json.depth, json.number-range), not skipped."""
+    from aimmo_gt._rules import MAX_DEPTH
+
+    def wrap(inner):
+        return container([inner]) if container is _List else container({"a": inner})
+
+    value: object = 1
+    for _ in range(MAX_DEPTH):
+        value = wrap(value)
+    huge = wrap(10**400)
+    document = valid_document()
+    target, prefix = (document, "") if where == "document" else (document["annotations"][2], "/annotations/2")
+    target["colour"] = value
+    [(rule, pointer)] = _found(document, engine, ignore=["schema.unknown-property"])
+    assert rule == "json.depth" and pointer.startswith(f"{prefix}/colour/")
+    target["colour"] = huge
+    below = "/0" if container is _List else "/a"
+    assert _found(document, engine, ignore=["schema.unknown-property"]) == [
+        ("json.number-range", f"{prefix}/colour{below}")
+    ]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("side", ["width", "height"])
+def test_an_image_side_of_an_int_subclass_bounds_the_points_in_both_engines(engine, side):
+    """An IntEnum (an int to JSON Schema and to msgspec) as the image's width or height: the points
+    are checked against it (geometry.within-image), as the reference checks them."""
+    import enum
+
+    document = valid_document()
+    small = enum.IntEnum("Side", {"SMALL": 100})
+    document["metadata"][side] = small.SMALL
+    found = _found(document, engine)
+    assert found and {rule for rule, _ in found} == {"geometry.within-image"}
+    assert ("geometry.within-image", "/annotations/1/points/1") in found
