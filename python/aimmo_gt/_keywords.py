@@ -485,6 +485,8 @@ def _into(x, limit):
         return 0 if limit == 0 else x
     if isinstance(x, int) and isinstance(limit, int):
         return abs(x) % (limit + 1)
+    if abs(x) < limit:  # what fmod gives, without converting a side beyond a float's range to one
+        return abs(x)
     return math.fmod(abs(x), limit)
 
 

@@ -112,3 +112,15 @@ def test_the_examples_of_each_profile_fit_its_structural_view(uri):
     validator = Draft7Validator(structural_view(profile))
     for example in schema(uri)["examples"]:
         assert [e.message for e in validator.iter_errors(example)] == []
+
+
+def test_a_point_is_brought_into_an_image_wider_than_a_float():
+    """withinImage's satisfy on a negative float point in an image whose side is an integer beyond a
+    float's range (AIMMO_GT_FUZZ=deep drew one: math.fmod raised OverflowError while generating)."""
+    from aimmo_gt._generation import Context
+    from aimmo_gt._keywords import satisfy_withinImage
+
+    side = 10**400
+    point = satisfy_withinImage("point", [-3.9981620377800493e-150, -7], Context((side, 5), None))
+    assert point == [3.9981620377800493e-150, 1]
+    assert satisfy_withinImage("point", [-2.5, 7.5], Context((2, 5), None)) == [0.5, 2.5]
