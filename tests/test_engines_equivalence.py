@@ -880,3 +880,37 @@ def test_a_repeated_key_beside_an_ignored_unknown_property_named_keypoints(value
     found = rule_pointers(_explained_alike(None, data, None, ignore=ignore))
     assert ("json.duplicate-key", "/annotations/1/id") in found
     assert (("geometry.bbox", "/annotations/1/points/2") in found) == (fault == "bbox")
+
+
+@pytest.mark.parametrize(
+    ("decoy", "corner", "outside"),
+    [
+        ((100, 100), 1169, False),  # a smaller size guessed: a second decode, unbounded, then a third
+        ((4000, 4000), 1169, False),
+        ((4000, 4000), 1930, True),  # the guess takes the point; the image's size does not
+        (None, 1930, True),  # the image's own size guessed: its refusal is the verdict (no third decode)
+        ((1920, 1080), 1930, True),
+    ],
+)
+def test_the_image_size_guessed_from_the_text_changes_no_report(decoy, corner, outside):
+    """The fast pass bounds points by a size read from the text before decoding (_fast._guess_size:
+    the last "width" and "height" near the end); a wrong guess (an ignored unknown property's object
+    at the end of the file holding "width" and "height") costs a decode, never a verdict."""
+    ignore = ("schema.unknown-property",)
+    document = load_json(FIXTURES / "valid" / "vendor-bbox.json")
+    for point in document["annotations"][0]["points"][1:3]:
+        point[0] = corner
+    if decoy is not None:
+        document["colour"] = {"width": decoy[0], "height": decoy[1]}
+    data = json.dumps(document, indent=1).encode()
+    assert _fast._guess_size(data) == (decoy or (1920, 1080))
+    found = rule_pointers(_explained_alike(document, data, None, ignore=ignore))
+    within = [("geometry.within-image", f"/annotations/0/points/{i}") for i in (1, 2)]
+    assert found == (within if outside else [])
+    verdict = _fast.decode_verdict(data, None, tolerate=frozenset(ignore))
+    # Outside: refused by msgspec's types under the image's size, in the first annotation.
+    assert verdict == (
+        _fast.Verdict(False, None, None, refused=0)
+        if outside
+        else _fast.Verdict(True, "image", verdict.document)
+    )
