@@ -85,11 +85,17 @@ def __getattr__(name: str):
 GC_YOUNG = 10_000
 
 
+def _tune_collector() -> tuple[int, int, int]:
+    """Set the garbage collector for checking many files (GC_YOUNG); its thresholds before."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(GC_YOUNG, before[0]), *before[1:])
+    return before
+
+
 @contextlib.contextmanager
 def collector_tuned() -> Iterator[None]:
     """Within: the garbage collector set for checking many files (GC_YOUNG); then as it was."""
-    before = gc.get_threshold()
-    gc.set_threshold(max(GC_YOUNG, before[0]), *before[1:])
+    before = _tune_collector()
     try:
         yield
     finally:
@@ -100,8 +106,7 @@ def _worker_init() -> None:
     # Ctrl-C reaches the whole process group: the main process stops the run and says so; workers
     # stay quiet instead of each printing a KeyboardInterrupt traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    before = gc.get_threshold()
-    gc.set_threshold(max(GC_YOUNG, before[0]), *before[1:])
+    _tune_collector()
 
 
 def _batches(items: Iterable[Item]) -> Iterator[list[Item]]:
