@@ -33,7 +33,6 @@ from ._validator import document_diagnostics, image_size
 
 #: The object id of the context documents (any ObjectId does).
 _SCENE = "0" * 24
-_IMAGE_PROFILES = ("image", "image-pixel", "sequence")
 
 
 def _context(document: dict, profile: str | None) -> dict | None:
@@ -50,7 +49,7 @@ def _context(document: dict, profile: str | None) -> dict | None:
         "parent_path": "/",
         "file_id": _SCENE,
     }
-    if profile in _IMAGE_PROFILES:
+    if profile in _fast.IMAGE_PROFILES:
         if size is None:
             return None
         shell["metadata"] = {"width": size[0], "height": size[1]}
@@ -123,10 +122,10 @@ def _failing(
             typed += enumerate(msgspec.convert(shell, kind).annotations, low)
             break
         except msgspec.ValidationError as error:
-            found = _AT.search(str(error))
-            if found is None or int(found.group(1)) >= len(annotations) - low:
+            at = _fast.refused(str(error))
+            if at is None or at >= len(annotations) - low:
                 raise  # not about one annotation: the context itself failed (no proof for any)
-            bad = low + int(found.group(1))
+            bad = low + at
         if bad > low:
             shell["annotations"] = annotations[low:bad]
             typed += enumerate(msgspec.convert(shell, kind).annotations, low)
@@ -142,18 +141,13 @@ def _failing(
     return sorted(failing)
 
 
-#: Where msgspec says it failed, in an annotation of the context document.
-_AT = _fast.AT_ANNOTATION
-
-
 def _refuses(shell: dict, kind: type, annotation: object) -> bool:
     """True when msgspec's types refuse the annotation alone in the context (and only it)."""
     shell["annotations"] = [annotation]
     try:
         msgspec.convert(shell, kind)
     except msgspec.ValidationError as error:
-        found = _AT.search(str(error))
-        return found is not None and found.group(1) == "0"
+        return _fast.refused(str(error)) == 0
     return False
 
 
@@ -279,8 +273,6 @@ def _clean_points(document: object, failing: list[int] | None, tolerate: frozens
 # --- Bytes to the loader's document, in C.
 
 _BOM = b"\xef\xbb\xbf"
-#: The largest float; the loader reports a number beyond it (json.number-range).
-_FLOAT_MAX = 1.7976931348623157e308
 
 
 def load(data: bytes) -> dict | None:
@@ -333,6 +325,6 @@ def loader_agrees(data: bytes, document: dict, failing: list[int] | None) -> boo
             kind = type(child)
             if kind is dict or kind is list:
                 stack.append((child, depth + 1))
-            elif kind is int and abs(child) > _FLOAT_MAX:
+            elif kind is int and abs(child) > _fast.FLOAT_MAX:
                 return False
     return _fast._no_duplicate_keys(data, keys)

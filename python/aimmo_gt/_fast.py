@@ -65,7 +65,7 @@ PROFILE_TYPES = {
     "text": ("entity",),
 }
 _PROFILE_KINDS = {profile: frozenset(kinds) for profile, kinds in PROFILE_TYPES.items()}
-_IMAGE_PROFILES = ("image", "image-pixel", "sequence")
+IMAGE_PROFILES = ("image", "image-pixel", "sequence")
 _SCENE_REQUIRED = ("sequence", "pointcloud")
 _SCENE_FORBIDDEN = ("image", "image-pixel", "video", "text")
 
@@ -335,7 +335,8 @@ def _typed(parse, size: tuple[int, int] | None, tolerate: frozenset[str]):
 #: annotation's property is at level 4 of the document, and the loader takes MAX_DEPTH levels).
 _EXTRA_DEPTH = MAX_DEPTH - 4
 _is_unset = partial(is_, UNSET)
-_FLOAT_MAX = 1.7976931348623157e308
+#: The largest float; the loader reports an integer beyond it (json.number-range).
+FLOAT_MAX = 1.7976931348623157e308
 
 
 def _extra_keys(document) -> int | None:
@@ -365,7 +366,7 @@ def _extra_keys(document) -> int | None:
                 keys += len(node)
             stack += ((child, depth + 1) for child in (node.values() if kind is dict else node))
         elif kind is int:
-            if abs(node) > _FLOAT_MAX:
+            if abs(node) > FLOAT_MAX:
                 return None
         elif kind not in _JSON_SCALARS:
             return None  # a subclass (of dict, list, int...) an API caller passed: the walk looks
@@ -673,7 +674,7 @@ def _profile_fits(profile: str | None, document, metadata, present: set, track_i
     if (profile in _SCENE_REQUIRED and not has_scene) or (profile in _SCENE_FORBIDDEN and has_scene):
         return False
     has_fps = metadata.fps is not UNSET
-    if profile in _IMAGE_PROFILES:
+    if profile in IMAGE_PROFILES:
         return has_size and not has_fps
     if profile == "video":
         return has_fps and not has_size
@@ -845,12 +846,12 @@ def _decode(data: bytes, size: tuple[int, int] | None, tolerate: frozenset[str])
 
 
 #: Where msgspec says a document's types failed, in which annotation.
-AT_ANNOTATION = re.compile(r"- at `\$\.annotations\[([0-9]+)\]")
+_AT_ANNOTATION = re.compile(r"- at `\$\.annotations\[([0-9]+)\]")
 
 
-def _refused(message: str) -> int | None:
+def refused(message: str) -> int | None:
     """The annotation msgspec's message names, if any."""
-    found = AT_ANNOTATION.search(message)
+    found = _AT_ANNOTATION.search(message)
     return int(found.group(1)) if found else None
 
 
@@ -868,16 +869,16 @@ def _clean_bytes(data: bytes, profile: str | None, purpose: str, tolerate: froze
         bounds = None
         document, refusal = _decode(data, bounds, tolerate)
     if document is None:
-        return Verdict(False, None, None, refused=_refused(refusal))
+        return Verdict(False, None, None, refused=refused(refusal))
     size = _size(document.metadata)
     if size != bounds and "geometry.within-image" not in tolerate:
         if size is not None and size == guessed:
             # That decode failed already: a point lies outside the image.
-            return Verdict(False, None, None, refused=_refused(first))
+            return Verdict(False, None, None, refused=refused(first))
         # The points were bounded by another size, or by none: decode again.
         document, refusal = _decode(data, size, tolerate)
         if document is None:
-            return Verdict(False, None, None, refused=_refused(refusal))
+            return Verdict(False, None, None, refused=refused(refusal))
     extra = _extra_keys(document)
     if extra is None:
         return Verdict(False, None, None)  # nor is the document what the loader reads
