@@ -252,7 +252,7 @@ def _diagnose(
     fast = _fast(options.engine)
     tolerate = _tolerated(fast, options) if fast is not None else frozenset()
     if fast is not None and not fast_tried:
-        passed = _passed(document, options, fast, profile)
+        passed = _passed(document, options, fast, profile, tolerate)
         if passed is not None:
             return passed
     if fast is not None:
@@ -268,10 +268,12 @@ def _diagnose(
     return Result(profile, inferred, tuple(tune(diagnostics, options.warn, options.ignore)), options.strict)
 
 
-def _passed(document: object, options: Options, fast, profile: str | None) -> Result | None:
-    """The result of a document the fast engine passes under `profile` (then only the ontology may
-    have something to say), or None when it does not pass it."""
-    clean, used = fast.clean_document(document, profile, options.purpose, _tolerated(fast, options))
+def _passed(
+    document: object, options: Options, fast, profile: str | None, tolerate: frozenset[str]
+) -> Result | None:
+    """The result of a document the fast engine passes under `profile`, leaving unchecked the rules
+    of `tolerate` (then only the ontology may have something to say), or None when it does not."""
+    clean, used = fast.clean_document(document, profile, options.purpose, tolerate)
     if not (clean and used == profile):
         return None
     found = tune(_ontology_of_document(options.ontology, document), options.warn, options.ignore)
@@ -338,7 +340,7 @@ def check_document(document: object, options: Options) -> Result:
     tried = fast is not None and fast.plain_json(document)
     if tried:
         profile = infer_profile(document) if options.profile is None else options.profile
-        passed = _passed(document, options, fast, profile)
+        passed = _passed(document, options, fast, profile, _tolerated(fast, options))
         if passed is not None:
             return passed
     not_json = json_value_problems(document) if not tried or _deep_or_huge(document) else []
